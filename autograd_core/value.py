@@ -1,0 +1,599 @@
+"""`Value`, the scalar node of the computation graph, and the switches that change how nodes are recorded.
+
+A Value stores its data, its gradient, a label, the op that produced it and its parents (a tuple, in argument order):
+never a closure, so a dropped graph is freed by reference counting alone. Every operator and method is a thin
+dispatcher into the op table of :mod:`autograd_core.ops`.
+
+The only global state is the documented switches: :func:`no_grad`, :func:`scope` and anomaly mode
+(:func:`autograd_core.detect_anomaly`). They are process-wide, not per thread.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Optional, Union
+
+from . import ops as _ops
+from .anomaly import _domain_anomaly, _forward_anomaly
+from .graph import backward as _backward_pass
+from .graph import topological_order
+
+__all__ = ["Value", "apply", "sum", "no_grad", "is_grad_enabled", "scope", "current_scope", "anomaly_enabled",
+           "topological_order"]
+
+Number = Union[int, float]
+
+_ADD, _SUB, _MUL, _DIV, _NEG = _ops.ADD, _ops.SUB, _ops.MUL, _ops.DIV, _ops.NEG
+_POW, _VPOW, _RPOW, _SUM = _ops.POW, _ops.VPOW, _ops.RPOW, _ops.SUM
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+# The switches. `_plain` is True when none is active, so the hot path checks one global.
+_grad_enabled = True
+_anomaly = False
+_scope_stack: list[str] = []
+_scope: Optional[str] = None
+_plain = True
+
+
+def _refresh() -> None:
+    global _plain, _scope
+    _scope = _scope_stack[-1] if _scope_stack else None
+    _plain = _grad_enabled and not _anomaly and _scope is None
+
+
+def _set_anomaly(on: bool) -> bool:
+    """Turn anomaly mode on or off; returns the previous setting (used by ``detect_anomaly``)."""
+    global _anomaly
+    previous, _anomaly = _anomaly, bool(on)
+    _refresh()
+    return previous
+
+
+def anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()``."""
+    return _anomaly
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Context manager: ops inside it record no parents, so their results are leaves (like ``torch.no_grad``).
+
+    Use it for parameter updates and evaluation, where no graph is needed.
+    """
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    _refresh()
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+        _refresh()
+
+
+def is_grad_enabled() -> bool:
+    """False inside :func:`no_grad`."""
+    return _grad_enabled
+
+
+@contextmanager
+def scope(name: str) -> Iterator[str]:
+    """Context manager: Values created inside carry the scope ``name`` (nested scopes join with ``/``).
+
+    The renderer draws each scope as a cluster, e.g. one box per layer of a network.
+    """
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"scope: name must be a non-empty string without '/', got {name!r}")
+    _scope_stack.append(f"{_scope_stack[-1]}/{name}" if _scope_stack else name)
+    _refresh()
+    try:
+        yield _scope_stack[-1]
+    finally:
+        _scope_stack.pop()
+        _refresh()
+
+
+def current_scope() -> Optional[str]:
+    """The innermost active scope path (``"layer1/neuron0"``), or None."""
+    return _scope
+
+
+def _type_error(where: str, x: object) -> TypeError:
+    return TypeError(f"{where}: expected a real number (int, float) or a Value, got {type(x).__name__} {x!r:.60}")
+
+
+def _to_float(x: object, where: str) -> float:
+    # The cheap exact-type test first: this runs for every constant in every expression.
+    if type(x) is float:
+        return x
+    if type(x) is int:
+        return float(x)
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise _type_error(where, x)
+    return float(x)
+
+
+_new = object.__new__
+
+
+class Value:
+    """A scalar in a computation graph.
+
+    ``Value(data, label="")`` makes a leaf. Arithmetic (``+ - * / **``, unary ``-``, ``abs``) and the methods below
+    make interior nodes that remember their op and parents; ``backward()`` then fills every ``grad`` with
+    d root / d node by the chain rule, summed over all paths.
+
+    Attributes:
+        data: the value, a float.
+        grad: d root / d self after ``backward()``; starts at 0.0.
+        label: a name for display (``repr``, rendering, error messages).
+        op: name of the producing op (``"mul"``, ``"tanh"``, ...), ``""`` for a leaf.
+        parents: the operand Values, in argument order; ``()`` for a leaf.
+        scope: the :func:`scope` the Value was created in, or None.
+
+    Comparisons (``<``, ``>``, ...) compare ``data`` and are not recorded; ``==`` is identity, so Values can be
+    dictionary keys.
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "parents", "_arg", "scope", "__weakref__")
+    __array_ufunc__ = None  # numpy scalars on the left defer to Value's reflected operators
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = data if type(data) is float else _to_float(data, "Value")
+        self.grad = 0.0
+        if type(label) is not str:
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+        self.label = label
+        self._op = None
+        self.parents = ()
+        self._arg = None
+        self.scope = _scope
+
+    # ------------------------------------------------------------------ introspection
+    @property
+    def op(self) -> str:
+        """Name of the op that produced this Value, ``""`` for a leaf."""
+        op = self._op
+        return "" if op is None else op.name
+
+    @property
+    def op_entry(self) -> Optional[_ops.Op]:
+        """The op table entry that produced this Value (None for a leaf)."""
+        return self._op
+
+    @property
+    def arg(self) -> Optional[float]:
+        """The op's constant parameter (the exponent of ``x ** 3``, the slope of ``leaky_relu``), or None."""
+        return self._arg
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for Values made directly (or under ``no_grad``/``detach``) rather than by an op."""
+        return self._op is None
+
+    def local_derivatives(self) -> tuple:
+        """The local derivatives d self / d parent, one float per parent, evaluated from the op table."""
+        op = self._op
+        if op is None:
+            return ()
+        return op.local_derivatives(tuple(p.data for p in self.parents), self.data, self._arg)
+
+    def __repr__(self) -> str:
+        parts = [f"data={self.data:.4g}", f"grad={self.grad:.4g}"]
+        if self._op is not None:
+            parts.append(f"op={self._op.name!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def graph(self, max_nodes: int = 200) -> str:
+        """A text tree of this Value's inputs, for terminals without Graphviz (see :func:`autograd_core.text_tree`)."""
+        from .render import text_tree
+
+        return text_tree(self, max_nodes=max_nodes)
+
+    def _repr_svg_(self) -> Optional[str]:
+        # Jupyter shows a Value as its graph when graphviz and dot are available; otherwise it falls back to repr.
+        try:
+            from .render import draw
+
+            return draw(self)._repr_image_svg_xml()
+        except Exception:  # any missing piece of the optional rendering stack: show the plain repr instead
+            return None
+
+    # ------------------------------------------------------------------ backward
+    def backward(self, grad: Number = 1.0) -> None:
+        """Fill ``.grad`` of every node of this Value's graph with d self / d node.
+
+        Interior nodes' grads are reset at the start of each call; leaves accumulate across calls (like PyTorch
+        leaves) until zeroed with :func:`autograd_core.zero_grad`. The walk is iterative (no recursion limit) and
+        visits nodes in the reverse of :func:`autograd_core.topological_order`, so results are deterministic.
+        """
+        g = grad if type(grad) is float else _to_float(grad, "backward(grad=...)")
+        _backward_pass(self, g, _anomaly)
+
+    def detach(self) -> "Value":
+        """A new leaf with the same data and label, cut off from this graph."""
+        return Value(self.data, self.label)
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other):
+        if type(other) is not Value:
+            other = _lift(other)
+            if other is None:
+                return NotImplemented
+        return _apply2(_ADD, self, other)
+
+    def __radd__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply2(_ADD, other, self)
+
+    def __sub__(self, other):
+        if type(other) is not Value:
+            other = _lift(other)
+            if other is None:
+                return NotImplemented
+        return _apply2(_SUB, self, other)
+
+    def __rsub__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply2(_SUB, other, self)
+
+    def __mul__(self, other):
+        if type(other) is not Value:
+            other = _lift(other)
+            if other is None:
+                return NotImplemented
+        return _apply2(_MUL, self, other)
+
+    def __rmul__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply2(_MUL, other, self)
+
+    def __truediv__(self, other):
+        if type(other) is not Value:
+            other = _lift(other)
+            if other is None:
+                return NotImplemented
+        return _apply2(_DIV, self, other)
+
+    def __rtruediv__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply2(_DIV, other, self)
+
+    def __pow__(self, other):
+        """``x ** c`` (op ``pow``, c a constant) or ``x ** y`` (op ``vpow``, y a Value)."""
+        if isinstance(other, Value):
+            return _apply2(_VPOW, self, other)
+        if type(other) is not float and (isinstance(other, bool) or not isinstance(other, numbers.Real)):
+            return NotImplemented
+        return _apply1(_POW, self, float(other))
+
+    def __rpow__(self, other):
+        """``b ** x`` for a constant base b (op ``rpow``)."""
+        if type(other) is not float and (isinstance(other, bool) or not isinstance(other, numbers.Real)):
+            return NotImplemented
+        return _apply1(_RPOW, self, float(other))
+
+    def __neg__(self):
+        return _apply1(_NEG, self, None)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _apply1(_ops.ABS, self, None)
+
+    # Comparisons look at data only: handy for `if loss < 1e-3`, never recorded in the graph.
+    def __lt__(self, other):
+        return self.data < _cmp(other)
+
+    def __le__(self, other):
+        return self.data <= _cmp(other)
+
+    def __gt__(self, other):
+        return self.data > _cmp(other)
+
+    def __ge__(self, other):
+        return self.data >= _cmp(other)
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------ functions (one per table entry)
+    def exp(self) -> "Value":
+        """e^x; derivative e^x. OverflowError above x = 709.78."""
+        return _apply1(_ops.EXP, self, None)
+
+    def log(self) -> "Value":
+        """Natural logarithm; derivative 1/x. ValueError for x <= 0."""
+        return _apply1(_ops.LOG, self, None)
+
+    def sqrt(self) -> "Value":
+        """Square root; derivative 1 / (2 sqrt x). ValueError for x < 0."""
+        return _apply1(_ops.SQRT, self, None)
+
+    def tanh(self) -> "Value":
+        """tanh x; derivative 1 - tanh(x)^2."""
+        return _apply1(_ops.TANH, self, None)
+
+    def sigmoid(self) -> "Value":
+        """1 / (1 + e^-x), computed without overflow; derivative s (1 - s)."""
+        return _apply1(_ops.SIGMOID, self, None)
+
+    def relu(self) -> "Value":
+        """max(0, x); derivative 1 for x > 0, else 0 (0 at x = 0, as in PyTorch)."""
+        return _apply1(_ops.RELU, self, None)
+
+    def leaky_relu(self, slope: Number = 0.01) -> "Value":
+        """x for x > 0, else slope * x; derivative 1 or slope."""
+        return _apply1(_ops.LEAKY_RELU, self, _to_float(slope, "leaky_relu(slope=...)"))
+
+    def softplus(self) -> "Value":
+        """ln(1 + e^x), computed without overflow; derivative sigmoid(x)."""
+        return _apply1(_ops.SOFTPLUS, self, None)
+
+    def elu(self, alpha: Number = 1.0) -> "Value":
+        """x for x > 0, else alpha (e^x - 1); derivative 1 or alpha e^x."""
+        return _apply1(_ops.ELU, self, _to_float(alpha, "elu(alpha=...)"))
+
+    def sin(self) -> "Value":
+        """sin x; derivative cos x."""
+        return _apply1(_ops.SIN, self, None)
+
+    def cos(self) -> "Value":
+        """cos x; derivative -sin x."""
+        return _apply1(_ops.COS, self, None)
+
+    def step(self) -> "Value":
+        """Binary step: 0 for x < 0, else 1; derivative 0."""
+        return _apply1(_ops.STEP, self, None)
+
+
+def _cmp(other: object) -> float:
+    if type(other) is Value or isinstance(other, Value):
+        return other.data
+    return _to_float(other, "comparison")
+
+
+def _lift(x: object) -> Optional[Value]:
+    """A constant operand as a leaf Value; None for types the operators do not take (they return NotImplemented)."""
+    if isinstance(x, Value):
+        return x
+    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        v = Value(x)
+        return v
+    return None
+
+
+def _domain_error(op: _ops.Op, parents: tuple, arg, exc: Exception) -> Exception:
+    """Rebuild a math error raised by an op's forward as a typed error naming the op, operands and labels."""
+    datas = tuple(p.data for p in parents)
+    explained = op.check(*datas, arg) if op.check is not None else None
+    kind, reason = explained if explained is not None else (type(exc), str(exc))
+    if op.arity == 1:
+        shown = f"got {datas[0]!r}"
+        if op.param is not None:
+            shown += f" ({op.param}={arg!r})"
+    else:
+        shown = "got " + ", ".join(repr(d) for d in datas)
+    labels = [p.label for p in parents if p.label]
+    where = f" (Value {', '.join(repr(x) for x in labels)})" if labels else ""
+    message = f"{op.name}: {reason}, {shown}{where}"
+    if _anomaly:
+        return _domain_anomaly(kind, message, op.name, datas + ((arg,) if op.name in ("pow", "rpow") else ()))
+    return kind(message)
+
+
+def _make(op: _ops.Op, data: float, parents: tuple, arg) -> Value:
+    # Node construction outside the hot path: some switch (no_grad, scope, anomaly) is active.
+    if _anomaly and not (data - data == 0.0):
+        raise _forward_anomaly(op, parents, arg, data)
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    if _grad_enabled:
+        v._op = op
+        v.parents = parents
+        v._arg = arg
+    else:
+        v._op = None
+        v.parents = ()
+        v._arg = None
+    v.scope = _scope
+    return v
+
+
+def _apply1(op: _ops.Op, x: Value, arg) -> Value:
+    try:
+        data = op.forward(x.data, arg)
+    except _MATH_ERRORS as e:
+        raise _domain_error(op, (x,), arg, e) from None
+    if _plain:
+        v = _new(Value)
+        v.data = data
+        v.grad = 0.0
+        v.label = ""
+        v._op = op
+        v.parents = (x,)
+        v._arg = arg
+        v.scope = None
+        return v
+    return _make(op, data, (x,), arg)
+
+
+def _apply2(op: _ops.Op, x: Value, y: Value) -> Value:
+    try:
+        data = op.forward(x.data, y.data, None)
+    except _MATH_ERRORS as e:
+        raise _domain_error(op, (x, y), None, e) from None
+    if _plain:
+        v = _new(Value)
+        v.data = data
+        v.grad = 0.0
+        v.label = ""
+        v._op = op
+        v.parents = (x, y)
+        v._arg = None
+        v.scope = None
+        return v
+    return _make(op, data, (x, y), None)
+
+
+def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Optional[Number] = None):
+    """Apply a table op (an :class:`Op` or its name) to inputs.
+
+    With at least one Value input, the result is a recorded Value. With plain numbers only, the result is a float
+    (the op's forward), which is what makes local derivatives written with these functions work both in plain
+    backward and under ``gradients(create_graph=True)``.
+    """
+    if isinstance(op, str):
+        op = _ops.get_op(op)
+    n = len(inputs)
+    if op.arity == -1:
+        raise TypeError(f"apply: {op.name!r} is variadic; call autograd_core.sum(values) instead")
+    if n != op.arity:
+        raise TypeError(f"apply: op {op.name!r} takes {op.arity} input(s), got {n}")
+    if op.param is None and arg is not None:
+        raise TypeError(f"apply: op {op.name!r} takes no parameter, got arg={arg!r}")
+    if op.param is not None:
+        if arg is None:
+            raise TypeError(f"apply: op {op.name!r} needs its parameter: arg=<{op.param}>")
+        arg = _to_float(arg, f"{op.name}({op.param}=...)")
+    if not any(isinstance(x, Value) for x in inputs):
+        datas = tuple(_to_float(x, op.name) for x in inputs)
+        try:
+            return op.forward(*datas, arg)
+        except _MATH_ERRORS as e:
+            raise _domain_error(op, tuple(Value(d) for d in datas), arg, e) from None
+    parents = tuple(x if isinstance(x, Value) else _lift_or_raise(x, op.name) for x in inputs)
+    if n == 1:
+        return _apply1(op, parents[0], arg)
+    return _apply2(op, parents[0], parents[1]) if arg is None else _apply_general(op, parents, arg)
+
+
+def _apply_general(op: _ops.Op, parents: tuple, arg) -> Value:
+    try:
+        data = op.forward(*(p.data for p in parents), arg)
+    except _MATH_ERRORS as e:
+        raise _domain_error(op, parents, arg, e) from None
+    return _make(op, data, parents, arg) if not _plain else _make_plain(op, data, parents, arg)
+
+
+def _make_plain(op, data, parents, arg) -> Value:
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._op = op
+    v.parents = parents
+    v._arg = arg
+    v.scope = None
+    return v
+
+
+def _lift_or_raise(x: object, where: str) -> Value:
+    v = _lift(x)
+    if v is None:
+        raise _type_error(where, x)
+    return v
+
+
+_builtin_sum = sum
+
+
+def sum(values: Iterable[Union[Value, Number]], start: Union[Value, Number] = 0.0) -> Value:  # noqa: A001
+    """``start + values[0] + values[1] + ...`` as ONE node (op ``sum``), added left to right.
+
+    A neuron's ``b + Σ w_i x_i`` becomes one node over its products instead of a chain of binary adds, which
+    makes graphs smaller and backward faster. Every local derivative is 1. A Value ``start`` becomes the first
+    parent; a number ``start`` is a constant kept with the node.
+    """
+    parents = []
+    for x in values:
+        if type(x) is Value or isinstance(x, Value):
+            parents.append(x)
+        else:
+            parents.append(_lift_or_raise(x, "sum"))
+    if isinstance(start, Value):
+        parents.insert(0, start)
+        const = 0.0
+    else:
+        const = _to_float(start, "sum(start=...)")
+    if not parents:
+        return Value(const)
+    parents = tuple(parents)
+    s = _SUM.forward([p.data for p in parents], const)
+    if _plain:
+        return _make_plain(_SUM, s, parents, const)
+    return _make(_SUM, s, parents, const)
+
+
+
+# Dual functions: a Value in, a recorded Value out; plain numbers in, a float out. Custom ops write their local
+# derivatives with these so that the same code serves backward and gradients(create_graph=True).
+def exp(x):
+    """e^x of a Value (recorded) or a number (float)."""
+    return apply(_ops.EXP, x)
+
+
+def log(x):
+    """Natural log of a Value (recorded) or a number (float); ValueError for x <= 0."""
+    return apply(_ops.LOG, x)
+
+
+def sqrt(x):
+    """Square root of a Value (recorded) or a number (float); ValueError for x < 0."""
+    return apply(_ops.SQRT, x)
+
+
+def tanh(x):
+    """tanh of a Value (recorded) or a number (float)."""
+    return apply(_ops.TANH, x)
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x) of a Value (recorded) or a number (float), without overflow."""
+    return apply(_ops.SIGMOID, x)
+
+
+def relu(x):
+    """max(0, x) of a Value (recorded) or a number (float)."""
+    return apply(_ops.RELU, x)
+
+
+def leaky_relu(x, slope: Number = 0.01):
+    """x if x > 0 else slope * x, of a Value (recorded) or a number (float)."""
+    return apply(_ops.LEAKY_RELU, x, arg=slope)
+
+
+def softplus(x):
+    """ln(1 + e^x) of a Value (recorded) or a number (float), without overflow."""
+    return apply(_ops.SOFTPLUS, x)
+
+
+def elu(x, alpha: Number = 1.0):
+    """x if x > 0 else alpha (e^x - 1), of a Value (recorded) or a number (float)."""
+    return apply(_ops.ELU, x, arg=alpha)
+
+
+def sin(x):
+    """sin of a Value (recorded) or a number (float)."""
+    return apply(_ops.SIN, x)
+
+
+def cos(x):
+    """cos of a Value (recorded) or a number (float)."""
+    return apply(_ops.COS, x)
+
+
+def step(x):
+    """Binary step (0 for x < 0 else 1) of a Value (recorded) or a number (float)."""
+    return apply(_ops.STEP, x)
+
+
+__all__ += ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "elu", "sin", "cos", "step"]
