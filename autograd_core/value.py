@@ -361,11 +361,21 @@ def _cmp(other: object) -> float:
 
 def _lift(x: object) -> Optional[Value]:
     """A constant operand as a leaf Value; None for types the operators do not take (they return NotImplemented)."""
+    if type(x) is float:
+        # hot path (a network's inputs, constants in expressions): build the leaf without __init__'s validation
+        v = _new(Value)
+        v.data = x
+        v.grad = 0.0
+        v.label = ""
+        v._op = None
+        v.parents = ()
+        v._arg = None
+        v.scope = _scope
+        return v
     if isinstance(x, Value):
         return x
-    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
-        v = Value(x)
-        return v
+    if type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        return Value(x)
     return None
 
 
