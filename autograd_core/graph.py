@@ -17,29 +17,33 @@ __all__ = ["topological_order", "backward", "gradients", "zero_grad"]
 def topological_order(root) -> list:
     """Every node ``root`` depends on, each once, parents before children; ``root`` is last.
 
-    Iterative depth-first search that visits parents in argument order, so the order (and with it every gradient
-    sum) is the same on every run. Backward visits ``reversed(topological_order(root))``.
+    Iterative depth-first search over ``parents`` in argument order, so the order (and with it every gradient
+    sum) is the same on every run. Leaves are placed as soon as they are met; interior nodes once all their
+    parents are placed. Backward visits ``reversed(topological_order(root))``.
     """
-    order = []
-    entered = set()
-    done = set()
+    order: list = []
+    entered: set = set()
+    done: set = set()
     stack = [root]
     push, pop = stack.append, stack.pop
+    enter, finish, place = entered.add, done.add, order.append
     while stack:
         v = stack[-1]
         if v in entered:
+            # second visit: every parent pushed on the first visit has been placed
             pop()
             if v not in done:
-                done.add(v)
-                order.append(v)
+                finish(v)
+                place(v)
             continue
-        entered.add(v)
-        ps = v.parents
-        if ps:
-            # reversed, so that the first parent is explored first
-            for p in reversed(ps):
+        enter(v)
+        for p in v.parents:
+            if p.parents:
                 if p not in entered:
                     push(p)
+            elif p not in done:
+                finish(p)
+                place(p)
     return order
 
 
