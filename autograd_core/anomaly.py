@@ -53,7 +53,11 @@ def detect_anomaly() -> Iterator[None]:
 
 
 def _describe(node) -> str:
-    return f"'{node.label}'" if node.label else f"{node.op or 'leaf'} node"
+    return f"'{node.label}'" if node.label else f"unlabelled {node.op or 'leaf'}"
+
+
+def _at(node) -> str:
+    return f"node '{node.label}'" if node.label else "an unlabelled node"
 
 
 def _operands(parents, arg, op) -> str:
@@ -100,14 +104,15 @@ def _forward_anomaly(op, parents, arg, result: float) -> AnomalyError:
 
 
 def _domain_anomaly(kind: type, message: str, op_name: str, datas: tuple) -> Exception:
-    cause = likely_cause(op_name, datas, math.nan)
+    # an OverflowError is an infinite result, not an undefined one
+    cause = likely_cause(op_name, datas, math.inf if issubclass(kind, OverflowError) else math.nan)
     return _AS_ANOMALY.get(kind, AnomalyError)(f"{message}; likely cause: {cause}")
 
 
 def _backward_anomaly(node, index: int, upstream: float, local: float, before: float) -> AnomalyError:
     op = node._op
     parent = node.parents[index]
-    where = f"{op.name} at node {_describe(node)} (output {node.data!r}, operands {_operands(node.parents, node._arg, op)})"
+    where = f"{op.name} at {_at(node)} (output {node.data!r}, operands {_operands(node.parents, node._arg, op)})"
     if _nonfinite(upstream):
         cause = f"the upstream gradient arriving at this node is already {upstream!r}"
     elif _nonfinite(local):
@@ -117,8 +122,9 @@ def _backward_anomaly(node, index: int, upstream: float, local: float, before: f
             cause = f"the local derivative is {local!r}: 1/x overflows for x this close to 0 (log of 0)"
         else:
             cause = f"the local derivative is {local!r} at these inputs"
-    elif upstream * local != upstream * local:
-        cause = f"0 x inf: upstream {upstream!r} times local {local!r}"
+        if upstream == 0 and math.isinf(local):
+            # an infinite local derivative times a zero upstream gradient gives nan, not inf
+            cause = f"0 x inf: the upstream gradient is 0.0 and {cause}"
     else:
         cause = (f"overflow: upstream {upstream!r} x local {local!r} added to {before!r} exceeds {_BIG}")
     return AnomalyError(f"backward: the gradient of input {index} ({_describe(parent)}) of {where} became "

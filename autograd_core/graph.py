@@ -156,14 +156,24 @@ def gradients(output, inputs, grad_output: Union[float, object] = 1.0, create_gr
             continue
         ps = v.parents
         if create_graph:
-            locals_ = op.local_derivatives(ps, v, v._arg)
+            try:
+                locals_ = op.local_derivatives(ps, v, v._arg)
+            except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError) as e:
+                err = _create_graph_error(v, e, check, g)
+                if err is e:
+                    raise
+                raise err from e
         else:
             locals_ = op.local_derivatives(tuple(p.data for p in ps), v.data, v._arg)
         for i, (p, d) in enumerate(zip(ps, locals_)):
             # a constant local derivative of 1 passes the upstream gradient on without a new node
-            contribution = g if (type(d) is float and d == 1.0) else g * d
             prev = acc.get(p)
-            total = contribution if prev is None else prev + contribution
+            try:
+                contribution = g if (type(d) is float and d == 1.0) else g * d
+                total = contribution if prev is None else prev + contribution
+            except FloatingPointError:
+                # anomaly mode with create_graph=True: the product or sum node overflowed as it was recorded
+                raise _backward_anomaly(v, i, float(g), float(d), 0.0 if prev is None else float(prev)) from None
             if check and not (math.isfinite(float(d)) and math.isfinite(float(total))):
                 raise _backward_anomaly(v, i, float(g), float(d), 0.0 if prev is None else float(prev))
             acc[p] = total
@@ -176,6 +186,29 @@ def gradients(output, inputs, grad_output: Union[float, object] = 1.0, create_gr
             r = r.data
         results.append(r)
     return results[0] if single else results
+
+
+def _create_graph_error(node, exc: Exception, check: bool, upstream) -> Exception:
+    """Why a local derivative could not be built on Values. When it is infinite here (sqrt' at 0, where plain mode
+    gives inf): in anomaly mode the same AnomalyError as plain backward, otherwise the error's type with a message
+    that says so. Any other failure is returned unchanged (``exc`` itself)."""
+    op = node._op
+    try:
+        on_floats = op.local_derivatives(tuple(p.data for p in node.parents), node.data, node._arg)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return exc  # the derivative fails on floats too: the original error says why
+    infinite = [i for i, d in enumerate(on_floats) if not math.isfinite(d)]
+    if not infinite:
+        return exc
+    if check:
+        return _backward_anomaly(node, infinite[0], float(upstream), on_floats[infinite[0]], 0.0)
+    kind = next((k for k in (ZeroDivisionError, OverflowError, ValueError) if isinstance(exc, k)), ValueError)
+    where = f"node '{node.label}'" if node.label else "an unlabelled node"
+    operands = ", ".join(repr(p.data) for p in node.parents)
+    shown = ", ".join(repr(d) for d in on_floats)
+    return kind(f"gradients(create_graph=True): the local derivative of {op.name} at {where} (operands {operands}) "
+                f"cannot be built as a differentiable Value ({exc}); on floats it is {shown}: the derivative is not "
+                "finite here, so it has no derivative to take")
 
 
 def zero_grad(values: Iterable) -> None:

@@ -76,6 +76,8 @@ class Op:
         symbol: infix symbol for source text (``+``), or ``None`` for function-call notation.
         sympy: optional ``sympy(*symbols, arg)`` giving the op as a sympy expression, for exact-derivative tests.
         smooth: False for ops with kinks or jumps (relu, abs, step): tests avoid drawing inputs near them.
+        kinks: input values at which the op is not differentiable (0.0 for relu): gradcheck skips its local check
+            of an op whose input lies within eps of one, where the derivative is only a convention.
         doc: one line, with the formula.
     """
 
@@ -169,6 +171,7 @@ def define_op(
     param_domain: Domain = REALS,
     sympy: Optional[Callable] = None,
     smooth: bool = True,
+    kinks: tuple = (),
     doc: str = "",
     replace: bool = False,
 ) -> Op:
@@ -178,6 +181,11 @@ def define_op(
     ``derivatives`` holds one local derivative per input, each called as ``d(*inputs, out)`` (``d(*inputs, out,
     arg)`` with a parameter). To support ``gradients(create_graph=True)`` write them with arithmetic operators and
     :mod:`autograd_core`'s dual functions (``autograd_core.cos`` etc.), which work on floats and Values alike.
+    A derivative that returns a plain number when given Values (``math.cos(x)`` silently converts a Value to a
+    float) counts as a constant under ``create_graph=True``, so second derivatives through the op come out wrong;
+    :func:`autograd_core.gradgradcheck` finds such an op and names it. ``kinks`` lists input values where the op
+    is not differentiable (gradcheck skips its local check there). Ops take 1 or 2 inputs; the only variadic op is
+    the built-in ``sum``.
 
     Example::
 
@@ -195,12 +203,23 @@ def define_op(
     derivatives = tuple(derivatives)
     if arity is None:
         arity = len(derivatives)
+    # checked before _drop_arg wraps them: the wrapper itself is always callable
+    if not callable(forward):
+        raise TypeError(f"define_op: forward of op {name!r} must be callable, got {type(forward).__name__}")
+    for d in derivatives:
+        if d is not None and not callable(d):
+            raise TypeError(f"define_op: local derivatives of op {name!r} must be callable or None (constant 1), "
+                            f"got {type(d).__name__}")
+    if arity not in (1, 2):
+        # apply() has no calling convention for a variadic user op, so it could never be used
+        raise ValueError(f"define_op: op {name!r} must take 1 or 2 inputs (one local derivative each), got arity "
+                         f"{arity!r}; the only variadic op is the built-in sum (autograd_core.sum)")
     with_param = param is not None
     fwd = forward if with_param else _drop_arg(forward)
     derivs = tuple(d if (with_param or d is None) else _drop_arg(d) for d in derivatives)
     sym = sympy if (with_param or sympy is None) else _drop_arg(sympy)
     op = Op(name, arity, fwd, derivs, param=param, domains=domains, param_domain=param_domain, sympy=sym,
-            smooth=smooth, doc=doc)
+            smooth=smooth, kinks=tuple(kinks), doc=doc)
     return _register(op)
 
 
@@ -259,6 +278,11 @@ def _powf(x, c):
             return _inf
         return math.pow(x, c)
     return x ** c
+
+
+def _dpow(x, out, c):
+    # c x^(c-1); x ** 0 is the constant 1, so its derivative is exactly 0 (not 0 * x^-1, nan at x = 0)
+    return 0.0 if c == 0.0 else c * _powf(x, c - 1.0)
 
 
 # Forward functions on floats.
@@ -431,7 +455,7 @@ ABS = _register(Op("abs", 1, lambda x, a=None: abs(x),
                    (lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0),),
                    sympy=_sym("Abs"), smooth=False, kinks=(0.0,), doc="|x|; derivative sign(x), 0 at 0",
                    builtin=True))
-POW = _register(Op("pow", 1, _pow_f, (lambda x, out, c: c * _powf(x, c - 1.0),), param="exponent",
+POW = _register(Op("pow", 1, _pow_f, (_dpow,), param="exponent",
                    domains=(POSITIVE,), param_domain=Domain(-3.0, 3.0), check=_check_pow, symbol="**",
                    sympy=_sym_pow, doc="x ** c for a constant c; derivative c x^(c-1)", builtin=True))
 RPOW = _register(Op("rpow", 1, lambda x, b: _pow_f(b, x), (lambda x, out, b: _out_log_base(out, b),), param="base",

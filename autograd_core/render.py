@@ -1,0 +1,370 @@
+"""Pictures of computation graphs: Graphviz drawings (``draw``, ``render_to``, ``to_svg``) and a text tree.
+
+``draw`` builds a ``graphviz.Digraph`` (the ``graphviz`` Python package is imported lazily: install it with
+``pip install autograd-core[viz]``). Turning that into SVG or PNG needs Graphviz's ``dot`` program
+(``apt-get install graphviz`` or ``brew install graphviz``); writing ``.dot`` source does not. ``text_tree`` needs
+neither. Node names come from :func:`autograd_core.trace.node_names`, so the picture, the stepper and ``explain``
+call every node the same.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Union
+
+from .graph import topological_order
+from .trace import Step, _expression, _numbering
+from .value import Value
+
+__all__ = ["draw", "render_to", "to_svg", "text_tree", "DotNotFoundError", "escape_record"]
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_DOT_INSTALL = ("install Graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
+                "`conda install graphviz`, or see https://graphviz.org/download/")
+_NAME_WIDTH = 40  # longer labels are shortened in pictures so one long label cannot blow up the layout
+
+# colours: the node of the current step, nodes already visited, the current step's edges
+_CURRENT = "#ffd54f"
+_VISITED = "#dbe9f6"
+_ACTIVE_EDGE = "#c62828"
+
+
+class DotNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program is needed (rendering to SVG, PNG, ...) but is not installed or not on PATH."""
+
+
+def _graphviz():
+    try:
+        import graphviz
+    except ImportError as e:
+        raise ImportError("drawing graphs needs the graphviz Python package: pip install 'autograd-core[viz]' "
+                          "(rendering to SVG/PNG also needs Graphviz's dot program: apt-get install graphviz, "
+                          "or brew install graphviz); text_tree(v) / v.graph() work without it") from e
+    return graphviz
+
+
+def escape_record(text: str) -> str:
+    r"""``text`` made literal inside a Graphviz record label.
+
+    Backslashes are doubled (``\l`` would be a DOT line break), ``{ } | < >`` (record structure and ports) and
+    ``"`` get a backslash, control characters become spaces.
+    """
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch in '{}|<>"':
+            out.append("\\" + ch)
+        elif ch < " " or ch == "\x7f":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _escape_plain(text: str) -> str:
+    # a plain (non-record) DOT label: only backslashes are special (graphviz.quote escapes the quotes)
+    return "".join(" " if (ch < " " or ch == "\x7f") else ch for ch in text).replace("\\", "\\\\")
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= _NAME_WIDTH else name[: _NAME_WIDTH - 3] + "..."
+
+
+def _op_text(v: Value) -> str:
+    op = v._op
+    sym = op.symbol if op.symbol and op.name not in ("neg", "pow") else op.name
+    if op.name == "pow":
+        return f"** {v._arg:g}"
+    if op.name == "rpow":
+        return f"{v._arg:g} **"
+    if op.name == "sum":
+        return f"sum +{v._arg:g}" if v._arg else "sum"
+    if op.param is not None and v._arg is not None:
+        return f"{sym} {v._arg:g}"
+    return sym
+
+
+def _check_int(where: str, name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{where}: {name} must be a positive int, got {value!r}")
+    return value
+
+
+def _collapse_depth(order: list, max_nodes: int) -> int | None:
+    """None if the graph fits; else the deepest scope level whose collapse brings it under ``max_nodes``."""
+    if len(order) <= max_nodes:
+        return None
+    depths = [len(v.scope.split("/")) if v.scope else 0 for v in order]
+    deepest = max(depths)
+    for d in range(deepest, 0, -1):
+        loose = 0
+        boxes = set()
+        for v, k in zip(order, depths):
+            if k >= d:
+                boxes.add(tuple(v.scope.split("/")[:d]))
+            else:
+                loose += 1
+        if loose + len(boxes) <= max_nodes:
+            return d
+    top = len({v.scope.split("/")[0] for v in order if v.scope})
+    unscoped = sum(1 for k in depths if k == 0)
+    raise ValueError(
+        f"draw: the graph has {len(order)} values, more than max_nodes={max_nodes}, and collapsing its scopes does "
+        f"not help enough ({top} top-level scope(s), {unscoped} values outside any scope). Wrap parts of the "
+        "computation in `with autograd_core.scope('name'):` so they can be collapsed into one box each, draw a "
+        f"smaller part of the graph, or raise max_nodes (dot gets slow beyond a few thousand nodes)")
+
+
+def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: bool = True,
+         highlight: Union[Value, Step, None] = None, max_nodes: int = 500):
+    """The computation graph of ``root`` as a ``graphviz.Digraph`` (shown inline in Jupyter).
+
+    Each Value is a record ``name | data | grad`` (interior nodes also show their backward step number, ``step
+    3``: the order backward visits them); the op that made it is a small ellipse in front of it, and each edge
+    from an input to the op is labelled with the local derivative d node / d input. Values created inside
+    ``with autograd_core.scope("layer1"):`` are drawn inside a cluster per scope (nested scopes nest).
+
+    Args:
+        root: the Value whose graph to draw.
+        rankdir: layout direction, ``"LR"`` (left to right), ``"RL"``, ``"TB"`` or ``"BT"``.
+        show_grads: show each node's ``grad``.
+        show_local: label the edges with local derivatives.
+        highlight: a Value to mark, or a :class:`autograd_core.Step`: its node is marked, the nodes visited so
+            far are shaded, its edges show ``local x upstream = contribution``, and the grads shown are those
+            right after that step (``step.grads_so_far()``), so one frame per step replays backward.
+        max_nodes: most Values to draw. A larger graph has its scopes collapsed into single boxes (as deep as
+            possible while fitting); if that cannot bring it under the limit, ValueError says how to fix it.
+            Graphviz is never handed a graph too big to lay out.
+
+    Rendering the Digraph needs Graphviz's ``dot`` program; :func:`render_to` and :func:`to_svg` say how to
+    install it when it is missing.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
+    _check_int("draw", "max_nodes", max_nodes)
+    if highlight is not None and not isinstance(highlight, (Value, Step)):
+        raise TypeError(f"draw: highlight must be a Value or a Step, got {type(highlight).__name__}")
+    graphviz = _graphviz()
+
+    order = topological_order(root)
+    numbers, names = _numbering(order)
+    current = visited = None
+    grads: dict = {}
+    active: dict = {}
+    if highlight is not None:
+        current = highlight.node if isinstance(highlight, Step) else highlight
+        if current not in numbers:
+            raise ValueError(f"draw: highlight {names.get(current) or current.label or current!r} is not part of the "
+                             "graph of root")
+        if isinstance(highlight, Step):
+            grads = highlight.grads_so_far()
+            visited = {s.node for s in highlight.history()}
+            active = {u.position: u for u in highlight.updates}
+    depth = _collapse_depth(order, max_nodes)
+
+    def scope_of(v: Value) -> tuple:
+        return tuple(v.scope.split("/")) if v.scope else ()
+
+    # every Value maps to the id of what represents it: its own record, or the box of its collapsed scope
+    unit: dict = {}
+    boxes: dict = {}
+    for v in order:
+        s = scope_of(v)
+        if depth is not None and len(s) >= depth:
+            key = s[:depth]
+            box = boxes.get(key)
+            if box is None:
+                box = boxes[key] = {"id": f"s{len(boxes)}", "count": 0, "current": False}
+            box["count"] += 1
+            box["current"] = box["current"] or v is current
+            unit[v] = box["id"]
+        else:
+            unit[v] = f"v{numbers[v]}"
+
+    g = graphviz.Digraph(name="computation_graph", graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+                         node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                         edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    nohtml = graphviz.nohtml
+    clusters: dict = {}  # scope path -> Digraph of its cluster
+
+    def container(path: tuple):
+        if not path:
+            return g
+        c = clusters.get(path)
+        if c is None:
+            c = clusters[path] = graphviz.Digraph(name=f"cluster_{len(clusters)}",
+                                                  graph_attr={"label": nohtml(_escape_plain(path[-1])),
+                                                              "style": "rounded", "color": "#7f8c8d"})
+        return c
+
+    for key, box in boxes.items():
+        style = {"style": "filled,bold", "fillcolor": _CURRENT} if box["current"] else {}
+        container(key[:-1]).node(box["id"], nohtml(_escape_plain(f"{key[-1]}: {box['count']} values")),
+                                 shape="box3d", **style)
+    edges: dict = {}
+    for v in order:
+        if unit[v][0] == "s":
+            for p in v.parents:
+                if unit[p] != unit[v]:
+                    edges.setdefault((unit[p], unit[v]), {})
+            continue
+        vid = unit[v]
+        head = _short(names[v])
+        if v._op is not None:
+            head += f" (step {numbers[v]})"
+        fields = [escape_record(head), f"data {v.data:.4g}"]
+        if show_grads:
+            fields.append(f"grad {grads.get(v, v.grad):.4g}")
+        attrs = {"shape": "record"}
+        if v is current:
+            attrs.update(style="filled,bold", fillcolor=_CURRENT, penwidth="2")
+        elif visited is not None and v in visited:
+            attrs.update(style="filled", fillcolor=_VISITED)
+        box = container(scope_of(v))
+        box.node(vid, nohtml("{ " + " | ".join(fields) + " }"), **attrs)
+        if v._op is None:
+            continue
+        oid = f"o{numbers[v]}"
+        box.node(oid, nohtml(_escape_plain(_op_text(v))), shape="ellipse", margin="0.05,0.02", height="0.3")
+        edges[(oid, vid)] = {}
+        locals_ = v.local_derivatives() if show_local else ()
+        for i, p in enumerate(v.parents):
+            attrs = {}
+            if show_local:
+                attrs["label"] = f"{float(locals_[i]):.4g}"
+            u = active.get(i) if v is current else None
+            if u is not None:
+                attrs.update(color=_ACTIVE_EDGE, fontcolor=_ACTIVE_EDGE, penwidth="2",
+                             label=f"{u.local:.4g} x {highlight.upstream:.4g} = {u.contribution:+.4g}")
+            if unit[p][0] == "s":
+                # several edges from one collapsed box to the same op are drawn once, without a derivative
+                edges.setdefault((unit[p], oid), {})
+            else:
+                # parallel edges (x * x) stay separate: each is one path with its own local derivative
+                edges[(unit[p], oid, i)] = attrs
+    for path in list(clusters):
+        for k in range(1, len(path)):
+            container(path[:k])  # a scope holding only sub-scopes still gets its cluster
+    # clusters are attached innermost first: graphviz copies a subgraph's body when it is added to its parent
+    for path in sorted(clusters, key=len, reverse=True):
+        container(path[:-1]).subgraph(clusters[path])
+    for key, attrs in edges.items():
+        g.edge(key[0], key[1], **{k: (nohtml(val) if k == "label" else val) for k, val in attrs.items()})
+    return g
+
+
+def _as_digraph(obj, draw_kwargs: dict, where: str):
+    if isinstance(obj, Value):
+        return draw(obj, **draw_kwargs)
+    if hasattr(obj, "pipe") and hasattr(obj, "source"):
+        if draw_kwargs:
+            raise TypeError(f"{where}: draw options {sorted(draw_kwargs)} only apply when passing a Value, not an "
+                            "already drawn graph")
+        return obj
+    raise TypeError(f"{where}: expected a Value or a graphviz graph from draw(), got {type(obj).__name__}")
+
+
+def _pipe(digraph, fmt: str, where: str) -> bytes:
+    graphviz = _graphviz()
+    try:
+        return digraph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise DotNotFoundError(f"{where}: rendering to {fmt} needs Graphviz's `dot` program, which was not found on "
+                               f"PATH; {_DOT_INSTALL}. Writing a .dot file needs no binary.") from None
+
+
+def to_svg(obj, **draw_kwargs) -> str:
+    """SVG text of a Value's graph (``draw(obj, **draw_kwargs)``) or of a Digraph from :func:`draw`.
+
+    Needs Graphviz's ``dot`` program; :class:`DotNotFoundError` says how to install it.
+    """
+    return _pipe(_as_digraph(obj, draw_kwargs, "to_svg"), "svg", "to_svg").decode("utf-8")
+
+
+def render_to(obj, path: Union[str, os.PathLike], format: str | None = None, **draw_kwargs) -> Path:
+    """Write a Value's graph (or a Digraph from :func:`draw`) to ``path``; the format comes from the suffix.
+
+    ``.dot`` / ``.gv`` write the DOT source and need no Graphviz binary; ``.svg``, ``.png``, ``.pdf`` and the other
+    Graphviz formats need the ``dot`` program (:class:`DotNotFoundError` if it is missing). ``format`` overrides
+    the suffix. The file is written atomically (a temporary file in the same directory, then renamed), so a
+    failure never leaves a half-written file. Returns the path written.
+    """
+    target = Path(path)
+    fmt = (format or target.suffix.lstrip(".")).lower()
+    if not fmt:
+        raise ValueError(f"render_to: cannot tell the format of {str(target)!r}; give it a suffix such as .svg, "
+                         ".png or .dot, or pass format=")
+    digraph = _as_digraph(obj, draw_kwargs, "render_to")
+    graphviz = _graphviz()
+    if fmt in ("dot", "gv"):
+        data = digraph.source.encode("utf-8")
+    elif fmt in graphviz.FORMATS:
+        data = _pipe(digraph, fmt, "render_to")
+    else:
+        raise ValueError(f"render_to: unknown format {fmt!r} (from {str(target)!r}); use .svg, .png, .pdf or .dot")
+    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def text_tree(v: Value, max_nodes: int = 200) -> str:
+    """A text tree of ``v`` and its inputs, for terminals without Graphviz (``print(v.graph())``).
+
+    One line per node: name, how it was computed, data and grad (and scope). A subexpression used more than once
+    is expanded the first time and referenced as ``(shown above)`` afterwards, so the output grows with the graph,
+    not with the number of paths; at most ``max_nodes`` lines are printed, then a line saying how many are left.
+
+    Example::
+
+        h = tanh(z)  data 0.7616  grad 0
+        └── z = mul#2 + b  data 1  grad 0
+            ├── mul#2 = w * x  data -6  grad 0
+            │   ├── w  data -3  grad 0
+            │   └── x  data 2  grad 0
+            └── b  data 7  grad 0
+    """
+    if not isinstance(v, Value):
+        raise TypeError(f"text_tree: expected a Value, got {type(v).__name__}")
+    _check_int("text_tree", "max_nodes", max_nodes)
+    order = topological_order(v)
+    names = _numbering(order)[1]
+    total = 1 + sum(len(n.parents) for n in order if n._op is not None)
+
+    def describe(n: Value) -> str:
+        text = names[n] if n._op is None else f"{names[n]} = {_expression(n, names)}"
+        text += f"  data {n.data:.4g}  grad {n.grad:.4g}"
+        return text + (f"  [{n.scope}]" if n.scope else "")
+
+    lines: list = []
+    expanded: set = set()
+    # iterative preorder walk: (node, prefix for its children, connector before it)
+    stack = [(v, "", "")]
+    while stack and len(lines) < max_nodes:
+        n, prefix, connector = stack.pop()
+        if n._op is not None and n in expanded:
+            lines.append(f"{connector}{names[n]} (shown above)")
+            continue
+        lines.append(connector + describe(n))
+        if n._op is None:
+            continue
+        expanded.add(n)
+        ps = n.parents
+        for i in range(len(ps) - 1, -1, -1):
+            last = i == len(ps) - 1
+            stack.append((ps[i], prefix + ("    " if last else "│   "), prefix + ("└── " if last else "├── ")))
+    if total > len(lines):
+        lines.append(f"... {total - len(lines)} more lines not shown (raise max_nodes={max_nodes}, or draw the graph)")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Benchmarks for autograd-core (scripts, not tests): ``python -m benchmarks.engine``."""

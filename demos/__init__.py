@@ -1,0 +1,21 @@
+"""Runnable demos of the lectures' examples: ``python -m demos.NAME [--quick] [--out DIR]``.
+
+Each module prints what it shows, writes its figures into ``--out`` (default ``./demo_out``) and has a
+``main(argv=None) -> dict`` returning its key figures. They need the ``demos`` extra (matplotlib, scikit-learn);
+graph drawings also use the ``viz`` extra and Graphviz's ``dot`` program when present.
+"""
+
+__all__ = ["DEMOS"]
+
+# name -> what it shows, in the lectures' order
+DEMOS = {
+    "worked_example": "one weight, squared error, one gradient step: loss 0.49, gradient -4.2, new weight 4.3",
+    "chain_rule": "cos(x)^2 against -2 sin x cos x; gradient (-14, -2) and Hessian [[6, 1], [1, 0]] of xy + 3x^2",
+    "logistic_regression": "the engine's dz, db, dw next to a - y, a - y, (a - y) x; training on separable data",
+    "delta_rule": "the hand-derived delta rule (nn.delta) against the engine, layer by layer",
+    "xor": "a single linear unit fails on XOR, a one-hidden-layer MLP reaches 100%",
+    "regression": "the 13-parameter 1-2-2-1 network: batch, stochastic and minibatch gradient descent",
+    "moons": "micrograd's demo: MLP(2, [16, 16, 1]) on two moons, 100% training accuracy",
+    "digits": "softmax + cross-entropy on the 8x8 digits (>= 90% held out); the binary 'is this a 2'",
+    "vanishing_gradients": "per-layer gradient norms of a 10-layer net: sigmoid vs tanh vs ReLU",
+}

@@ -1,0 +1,172 @@
+"""Plumbing shared by the demos: the command line, the output folder, figures and graphs written atomically.
+
+Every demo runs as ``python -m demos.NAME [--quick] [--out DIR]``. Figures are PNG files drawn by matplotlib on
+an Agg canvas (set here in code, so no display is ever needed); computation graphs are SVG when Graphviz's ``dot``
+program is installed, otherwise the ``.dot`` source plus a hint on how to render it. Every file is written to a
+temporary file in the target folder and renamed into place, so an interrupted demo never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_OUT",
+    "DOT_HINT",
+    "DemoArgs",
+    "parse_args",
+    "new_figure",
+    "save_figure",
+    "save_graph",
+    "write_text",
+    "heading",
+    "table",
+    "imports_frozen",
+]
+
+DEFAULT_OUT = "demo_out"
+DOT_HINT = ("Graphviz's dot program was not found, so the graph was written as DOT source; install Graphviz "
+            "(`sudo apt-get install graphviz`, `brew install graphviz` or `conda install graphviz`) and render it "
+            "with `dot -Tsvg {path} -o {svg}`")
+
+
+@dataclass(frozen=True)
+class DemoArgs:
+    """A demo's options: ``quick`` (a smaller, faster run) and ``out`` (the folder the figures go to)."""
+
+    quick: bool
+    out: Path
+
+
+def parse_args(name: str, description: str, argv: Sequence[str] | None, quick_help: str) -> DemoArgs:
+    """Parse ``[--quick] [--out DIR]`` for ``python -m demos.NAME`` and create the output folder.
+
+    ``argv=None`` reads ``sys.argv[1:]``. An ``--out`` that exists but is not a folder is a usage error (exit 2).
+    """
+    parser = argparse.ArgumentParser(prog=f"python -m demos.{name}", description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
+                        help=f"folder for the figures (created if missing; default: ./{DEFAULT_OUT})")
+    ns = parser.parse_args(None if argv is None else list(argv))
+    out = Path(ns.out)
+    if out.exists() and not out.is_dir():
+        parser.error(f"--out {str(out)!r} exists and is not a folder; give a folder for the figures")
+    out.mkdir(parents=True, exist_ok=True)
+    return DemoArgs(bool(ns.quick), out)
+
+
+def _atomic_write(path: Path, write) -> Path:
+    """Call ``write(file_object)`` on a temporary file next to ``path``, then rename it to ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        # whatever interrupted the write, never leave the temporary file behind
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically and return the path."""
+    return _atomic_write(Path(path), lambda f: f.write(text.encode("utf-8")))
+
+
+def new_figure(width: float = 6.4, height: float = 4.8) -> Any:
+    """A matplotlib ``Figure`` on an Agg canvas (no pyplot, no display, no global figure registry).
+
+    Raises ImportError naming the ``demos`` extra when matplotlib is missing.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as e:
+        raise ImportError("the demos draw their figures with matplotlib: pip install 'autograd-core[demos]' "
+                          "(or pip install matplotlib)") from e
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Any, path: Path, dpi: int = 120) -> Path:
+    """Save ``fig`` to ``path`` (format from the suffix, e.g. ``.png``) atomically and return the path."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if not fmt:
+        raise ValueError(f"save_figure: cannot tell the format of {str(path)!r}; give it a suffix such as .png")
+    return _atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi))
+
+
+def save_graph(root: Any, out: Path, stem: str, **draw_kwargs: Any) -> Path:
+    """Draw the graph of the Value ``root`` into ``out``: ``stem.svg`` when ``dot`` is installed, else ``stem.dot``.
+
+    Without Graphviz's ``dot`` the DOT source is written and a hint printed on how to install Graphviz and render
+    it. Without the ``graphviz`` Python package (the ``viz`` extra) the graph is written as a text tree,
+    ``stem.txt``, and the hint names the extra. Returns the path written.
+    """
+    from autograd_core import render
+
+    out = Path(out)
+    try:
+        import graphviz  # noqa: F401  # only to know whether draw() can work
+    except ImportError:
+        path = write_text(out / f"{stem}.txt", render.text_tree(root) + "\n")
+        print(f"  (the graphviz Python package is missing: wrote the graph as a text tree to {path}; "
+              "pip install 'autograd-core[viz]' for drawings)")
+        return path
+    if shutil.which("dot") is not None:
+        try:
+            return render.render_to(root, out / f"{stem}.svg", **draw_kwargs)
+        except render.DotNotFoundError:
+            pass  # dot is on PATH but graphviz could not run it: fall back to the source
+    path = render.render_to(root, out / f"{stem}.dot", **draw_kwargs)
+    print("  (" + DOT_HINT.format(path=path, svg=path.with_suffix(".svg")) + ")")
+    return path
+
+
+def heading(title: str) -> None:
+    """Print a section title underlined to its width."""
+    print()
+    print(title)
+    print("-" * len(title))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table with left-aligned columns (cells are converted with ``str``)."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def imports_frozen() -> Iterator[None]:
+    """Keep the cyclic garbage collector (still on) from re-walking the objects that exist when the block starts.
+
+    Importing scikit-learn and matplotlib creates ~100 000 objects that never become garbage; every full collection
+    during training would walk them again, and a training step that builds tens of thousands of Values triggers
+    about one full collection. ``gc.freeze()`` moves them out of the collector's sight for the block;
+    ``gc.unfreeze()`` puts them back. A caller that has frozen objects itself is left as it is.
+    """
+    if gc.get_freeze_count() > 0:
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

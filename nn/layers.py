@@ -1,0 +1,418 @@
+"""Neurons, layers and multi-layer perceptrons, in the lectures' notation.
+
+``layer.W[j][k]`` is the weight from input k to neuron j and ``layer.b[j]`` the bias of neuron j, so a layer computes
+``z_j = b_j + Σ_k W[j][k] x_k`` (one ``autograd_core.sum`` node per neuron) and ``a_j = g(z_j)``. An :class:`MLP` is
+the cascade ``a[l] = g(W[l] a[l-1] + b[l])``, ``a[0] = x``, with output ``a[L] = o(z[L])``.
+
+**Every call returns a list of Values**, one per output, also for a single output and for a :class:`Neuron`.
+
+Activations (hidden or output layers): ``linear`` (identity), ``sigmoid``, ``tanh``, ``relu`` (derivative 0 at 0),
+``leaky_relu`` (slope 0.01), ``softplus``, ``elu`` (alpha 1), ``step`` (derivative 0), ``sin``, ``cos``, ``abs``: the
+activation ops of the engine's op table, applied elementwise. Output layers may also use ``softmax`` (over the
+layer). The table's other unary ops (exp, log, sqrt, pow) are not offered: they overflow or are undefined on part of
+the real line.
+
+Initialisation (weights; biases start at 0): ``xavier`` U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), ``he``
+U(-a, a) with a = sqrt(6 / fan_in), ``uniform`` U(-1, 1) (micrograd's). The draws come from a private
+``random.Random(seed)``: the same seed gives the same weights and the global ``random`` state is never touched.
+
+Scopes: Values built inside a layer carry the scope ``layers.<i>`` (``scopes="neuron"`` adds ``layers.<i>/neuron<j>``,
+``scopes="none"`` records none and is a little faster), so rendered graphs cluster by layer. Parameters are labelled
+with their names (``layers.1.W[3][0]``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+import random
+from collections.abc import Sequence
+from typing import Union
+
+import autograd_core as ag
+from autograd_core import Value, scope
+
+from .losses import softmax
+from .module import ModelFileError, Module, ParamTensor, _check_tensor
+
+__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "OUTPUT_ACTIVATIONS", "INITS", "SCOPES", "LEAKY_RELU_SLOPE",
+           "ELU_ALPHA", "activation_function", "model_from_config"]
+
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "step", "sin", "cos", "abs")
+OUTPUT_ACTIVATIONS = ACTIVATIONS + ("softmax",)
+INITS = ("xavier", "he", "uniform")
+SCOPES = ("layer", "neuron", "none")
+LEAKY_RELU_SLOPE = 0.01
+ELU_ALPHA = 1.0
+
+# elementwise activations as unbound Value methods (the fastest call); None is the identity
+_ELEMENTWISE = {
+    "linear": None,
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "softplus": Value.softplus,
+    "elu": Value.elu,
+    "step": Value.step,
+    "sin": Value.sin,
+    "cos": Value.cos,
+    "abs": Value.__abs__,
+}
+
+_mul = operator.mul
+Seed = Union[int, None, random.Random]
+
+
+def activation_function(name: str):
+    """The elementwise function for an activation name (None for ``linear``): ``Value -> Value``.
+
+    ``softmax`` is not elementwise; it is :func:`nn.losses.softmax`. ValueError listing the valid names otherwise.
+    """
+    _check_choice("activation_function", "activation", name, ACTIVATIONS)
+    return _ELEMENTWISE[name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# argument checks
+# ---------------------------------------------------------------------------------------------------------------
+def _check_size(where: str, what: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{where}: {what} must be a positive int, got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{where}: {what} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def _check_choice(where: str, what: str, name: object, valid: tuple) -> str:
+    if not isinstance(name, str) or name not in valid:
+        raise ValueError(f"{where}: unknown {what} {name!r}; valid: {', '.join(valid)}")
+    return name
+
+
+def _rng(where: str, seed: Seed) -> random.Random:
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        return random.Random()  # seeded from the OS, independent of the global random state
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{where}: seed must be an int, None or a random.Random, got {type(seed).__name__} {seed!r}")
+    return random.Random(int(seed))
+
+
+def _stored_seed(seed: Seed) -> int | None:
+    return int(seed) if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) else None
+
+
+def _draw(rng: random.Random, init: str, fan_in: int, fan_out: int, count: int) -> list:
+    if init == "xavier":
+        a = math.sqrt(6.0 / (fan_in + fan_out))
+    elif init == "he":
+        a = math.sqrt(6.0 / fan_in)
+    else:
+        a = 1.0
+    return [rng.uniform(-a, a) for _ in range(count)]
+
+
+def _inputs(where: str, x: object, n: int) -> list:
+    """The input as a list of Values, after the one per-call check: its length."""
+    try:
+        k = len(x)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{where}: input must be a sequence of {n} numbers, got {type(x).__name__} {x!r:.60}"
+                        f"{'; wrap a single number in a list' if n == 1 else ''}") from None
+    if k != n:
+        raise ValueError(f"{where}: expected an input of length {n}, got length {k}")
+    try:
+        return [xi if isinstance(xi, Value) else Value(xi) for xi in x]  # type: ignore[union-attr]
+    except TypeError:
+        for i, xi in enumerate(x):  # type: ignore[arg-type]
+            if not isinstance(xi, (Value, numbers.Real)) or isinstance(xi, bool):
+                raise TypeError(f"{where}: input[{i}] must be a number or a Value, got {type(xi).__name__} "
+                                f"{xi!r:.60}") from None
+        raise
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# modules
+# ---------------------------------------------------------------------------------------------------------------
+class Neuron(Module):
+    """One neuron: ``a = g(b + Σ_k w[k] x_k)``. Calling it returns ``[a]`` (a list, like every module).
+
+    Args:
+        nin: number of inputs.
+        activation: one of :data:`ACTIVATIONS`.
+        init: one of :data:`INITS` (fan_out is 1); the bias starts at 0.
+        seed: an int (reproducible weights), None (fresh OS entropy) or a ``random.Random`` to draw from.
+    """
+
+    def __init__(self, nin: int, activation: str = "tanh", init: str = "xavier", seed: Seed = None) -> None:
+        self.nin = _check_size("Neuron", "nin", nin)
+        self.activation = _check_choice("Neuron", "activation", activation, ACTIVATIONS)
+        self.init = _check_choice("Neuron", "init", init, INITS)
+        self.seed = _stored_seed(seed)
+        rng = _rng("Neuron", seed)
+        self.w = [Value(x, label=f"w[{k}]") for k, x in enumerate(_draw(rng, init, nin, 1, nin))]
+        self.b = Value(0.0, label="b")
+        self._act = _ELEMENTWISE[activation]
+
+    @classmethod
+    def from_values(cls, w: Sequence[Value], b: Value, activation: str = "linear") -> Neuron:
+        """A neuron that shares existing parameter Values (e.g. row j of a layer: ``w = W[j]``, ``b = b[j]``)."""
+        if not w or not all(isinstance(v, Value) for v in w) or not isinstance(b, Value):
+            raise TypeError("Neuron.from_values: w must be a non-empty list of Values and b a Value")
+        neuron = cls(len(w), activation, seed=0)
+        neuron.w, neuron.b = list(w), b
+        return neuron
+
+    def __call__(self, x) -> list:
+        """``[g(b + Σ_k w[k] x_k)]``; ValueError if ``len(x) != nin``."""
+        xs = _inputs("Neuron", x, self.nin)
+        with scope("neuron"):
+            z = ag.sum(list(map(_mul, self.w, xs)), self.b)
+            return [z if self._act is None else self._act(z)]
+
+    def named_tensors(self) -> list:
+        return [ParamTensor("w", self.w, False), ParamTensor("b", self.b, True)]
+
+    def config(self) -> dict:
+        return {"class": "Neuron", "nin": self.nin, "activation": self.activation, "init": self.init,
+                "seed": self.seed}
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """A fully connected layer of ``nout`` neurons over ``nin`` inputs: ``a_j = g(b_j + Σ_k W[j][k] x_k)``.
+
+    Args:
+        nin, nout: numbers of inputs and neurons.
+        activation: one of :data:`OUTPUT_ACTIVATIONS` (``softmax`` normalises over the layer).
+        init: one of :data:`INITS`; biases start at 0.
+        seed: an int, None or a ``random.Random``.
+        scopes: ``"layer"`` (Values carry the scope ``name``), ``"neuron"`` (``name/neuron<j>``) or ``"none"``.
+        name: the layer's scope name (no ``/``); an MLP names its layers ``layers.<i>``.
+
+    Calling it returns the list of the ``nout`` activations.
+    """
+
+    def __init__(self, nin: int, nout: int, activation: str = "tanh", init: str = "xavier", seed: Seed = None,
+                 *, scopes: str = "layer", name: str = "layer") -> None:
+        self.nin = _check_size("Layer", "nin", nin)
+        self.nout = _check_size("Layer", "nout", nout)
+        self.activation = _check_choice("Layer", "activation", activation, OUTPUT_ACTIVATIONS)
+        self.init = _check_choice("Layer", "init", init, INITS)
+        self.scopes = _check_choice("Layer", "scopes", scopes, SCOPES)
+        if not isinstance(name, str) or not name or "/" in name:
+            raise ValueError(f"Layer: name must be a non-empty string without '/', got {name!r}")
+        self.name = name
+        self.seed = _stored_seed(seed)
+        rng = _rng("Layer", seed)
+        flat = _draw(rng, init, nin, nout, nin * nout)
+        self.W = [[Value(flat[j * nin + k], label=f"W[{j}][{k}]") for k in range(nin)] for j in range(nout)]
+        self.b = [Value(0.0, label=f"b[{j}]") for j in range(nout)]
+        self._act = None if activation == "softmax" else _ELEMENTWISE[activation]
+        self._softmax = activation == "softmax"
+
+    @property
+    def neurons(self) -> list:
+        """The layer's neurons as :class:`Neuron` views sharing ``W[j]`` and ``b[j]`` (softmax: their logits)."""
+        act = "linear" if self._softmax else self.activation
+        return [Neuron.from_values(row, b, act) for row, b in zip(self.W, self.b)]
+
+    def __call__(self, x) -> list:
+        """The ``nout`` activations; ValueError if ``len(x) != nin``."""
+        return self._forward(_inputs("Layer", x, self.nin))
+
+    def _forward(self, xs: list) -> list:
+        # xs is already a list of Values of the right length: the MLP checks its input once
+        if self.scopes == "none":
+            return self._compute(xs)
+        with scope(self.name):
+            if self.scopes == "neuron":
+                return self._compute_per_neuron(xs)
+            return self._compute(xs)
+
+    def _compute(self, xs: list) -> list:
+        total = ag.sum
+        zs = [total(list(map(_mul, row, xs)), b) for row, b in zip(self.W, self.b)]
+        act = self._act
+        if act is not None:
+            return list(map(act, zs))
+        return softmax(zs) if self._softmax else zs
+
+    def _compute_per_neuron(self, xs: list) -> list:
+        total, act, out = ag.sum, self._act, []
+        for j, (row, b) in enumerate(zip(self.W, self.b)):
+            with scope(f"neuron{j}"):
+                z = total(list(map(_mul, row, xs)), b)
+                out.append(z if act is None else act(z))
+        return softmax(out) if self._softmax else out
+
+    def named_tensors(self) -> list:
+        return [ParamTensor("W", self.W, False), ParamTensor("b", self.b, True)]
+
+    def config(self) -> dict:
+        return {"class": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation,
+                "init": self.init, "seed": self.seed, "scopes": self.scopes, "name": self.name}
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``nin`` inputs, then one fully connected layer per entry of ``nouts``.
+
+    Args:
+        nin: number of inputs.
+        nouts: layer sizes, the last one being the number of outputs (``MLP(1, [2, 2, 1])``: 13 parameters).
+        activation: the hidden layers' activation, one name for all or a list with one per hidden layer.
+        output_activation: ``None``/``"linear"`` (regression, logits), ``"sigmoid"`` (binary), ``"softmax"``
+            (multi-class), or any other of :data:`ACTIVATIONS`.
+        init: one of :data:`INITS`.
+        seed: an int (the same seed gives the same weights), None, or a ``random.Random`` to draw from.
+        scopes: ``"layer"``, ``"neuron"`` or ``"none"`` (see the module docstring).
+
+    ``mlp(x)`` returns the list of ``nouts[-1]`` outputs; ``mlp.layers[l]`` is layer l+1 of the lectures
+    (``layers[0]`` takes the input).
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: Union[str, Sequence[str]] = "tanh",
+                 output_activation: str | None = None, init: str = "xavier", seed: Seed = None,
+                 *, scopes: str = "layer") -> None:
+        self.nin = _check_size("MLP", "nin", nin)
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or len(nouts) == 0:
+            raise TypeError(f"MLP: nouts must be a non-empty list of layer sizes such as [16, 16, 1], got {nouts!r}")
+        self.nouts = [_check_size("MLP", f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+        hidden = len(self.nouts) - 1
+        if isinstance(activation, str):
+            acts = [activation] * hidden
+        elif isinstance(activation, Sequence) and len(activation) == hidden:
+            acts = list(activation)
+        else:
+            raise ValueError(f"MLP: activation must be a name or a list of {hidden} names (one per hidden layer), "
+                             f"got {activation!r}")
+        self.activation = [_check_choice("MLP", "activation", a, ACTIVATIONS) for a in acts]
+        out = "linear" if output_activation is None else output_activation
+        self.output_activation = _check_choice("MLP", "output_activation", out, OUTPUT_ACTIVATIONS)
+        self.init = _check_choice("MLP", "init", init, INITS)
+        self.scopes = _check_choice("MLP", "scopes", scopes, SCOPES)
+        self.seed = _stored_seed(seed)
+        rng = _rng("MLP", seed)
+        sizes = [self.nin] + self.nouts
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], (self.activation + [self.output_activation])[i], init, rng,
+                  scopes=self.scopes, name=f"layers.{i}")
+            for i in range(len(self.nouts))
+        ]
+        for name, p in self.named_parameters():
+            p.label = name
+
+    def __call__(self, x) -> list:
+        """The list of outputs ``a[L]``; ValueError if ``len(x) != nin``."""
+        xs = _inputs("MLP", x, self.nin)
+        for layer in self.layers:
+            xs = layer._forward(xs)
+        return xs
+
+    def named_tensors(self) -> list:
+        return [ParamTensor(f"layers.{i}.{t.name}", t.values, t.is_bias)
+                for i, layer in enumerate(self.layers) for t in layer.named_tensors()]
+
+    def config(self) -> dict:
+        return {"class": "MLP", "nin": self.nin, "nouts": list(self.nouts), "activation": list(self.activation),
+                "output_activation": self.output_activation, "init": self.init, "seed": self.seed,
+                "scopes": self.scopes}
+
+    def __repr__(self) -> str:
+        acts = self.activation[0] if len(set(self.activation)) == 1 else self.activation
+        return (f"MLP({self.nin}, {self.nouts}, activation={acts!r}, "
+                f"output_activation={self.output_activation!r})")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# building a model from a file's config (nn.load)
+# ---------------------------------------------------------------------------------------------------------------
+_CONFIG_KEYS = {
+    "Neuron": {"class", "nin", "activation", "init", "seed"},
+    "Layer": {"class", "nin", "nout", "activation", "init", "seed", "scopes", "name"},
+    "MLP": {"class", "nin", "nouts", "activation", "output_activation", "init", "seed", "scopes"},
+}
+_MAX_WIDTH = 1_000_000
+
+
+def _config_size(what: str, n: object) -> int:
+    if type(n) is not int or not 1 <= n <= _MAX_WIDTH:
+        raise ModelFileError(f"model config: {what} must be an int in 1..{_MAX_WIDTH}, got {n!r}")
+    return n
+
+
+def _config_name(what: str, name: object, valid: tuple) -> str:
+    if not isinstance(name, str) or name not in valid:
+        raise ModelFileError(f"model config: {what} must be one of {', '.join(valid)}, got {name!r}")
+    return name
+
+
+def model_from_config(config: object, state: object) -> Module:
+    """Build the module described by a saved ``config`` after checking that ``state`` has exactly its tensors.
+
+    The state's names and shapes are checked against the config *before* anything is allocated, so a hostile file
+    cannot make the loader build a huge model. Raises :class:`ModelFileError`.
+    """
+    if not isinstance(config, dict):
+        raise ModelFileError(f"model config must be a JSON object, got {type(config).__name__}")
+    kind = config.get("class")
+    if kind not in _CONFIG_KEYS:
+        raise ModelFileError(f"model config: unknown class {kind!r}; valid: {', '.join(_CONFIG_KEYS)}")
+    keys = _CONFIG_KEYS[kind]
+    if set(config) != keys:
+        raise ModelFileError(f"model config for {kind}: keys must be {sorted(keys)}; missing "
+                             f"{sorted(keys - set(config))}, unexpected {sorted(str(k) for k in set(config) - keys)}")
+    seed = config["seed"]
+    if seed is not None and type(seed) is not int:
+        raise ModelFileError(f"model config: seed must be an int or null, got {seed!r}")
+    init = _config_name("init", config["init"], INITS)
+    nin = _config_size("nin", config["nin"])
+    if kind == "Neuron":
+        activation = _config_name("activation", config["activation"], ACTIVATIONS)
+        shapes = {"w": (nin,), "b": ()}
+    elif kind == "Layer":
+        nout = _config_size("nout", config["nout"])
+        activation = _config_name("activation", config["activation"], OUTPUT_ACTIVATIONS)
+        scopes = _config_name("scopes", config["scopes"], SCOPES)
+        name = config["name"]
+        if not isinstance(name, str) or not name or "/" in name or len(name) > 200:
+            raise ModelFileError(f"model config: name must be a short string without '/', got {name!r:.80}")
+        shapes = {"W": (nout, nin), "b": (nout,)}
+    else:
+        nouts = config["nouts"]
+        if not isinstance(nouts, list) or not 1 <= len(nouts) <= 1000:
+            raise ModelFileError(f"model config: nouts must be a list of 1 to 1000 layer sizes, got {nouts!r:.80}")
+        nouts = [_config_size(f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+        acts = config["activation"]
+        if not isinstance(acts, list) or len(acts) != len(nouts) - 1:
+            raise ModelFileError(f"model config: activation must be a list of {len(nouts) - 1} names, "
+                                 f"got {acts!r:.80}")
+        acts = [_config_name("activation", a, ACTIVATIONS) for a in acts]
+        out = _config_name("output_activation", config["output_activation"], OUTPUT_ACTIVATIONS)
+        scopes = _config_name("scopes", config["scopes"], SCOPES)
+        sizes = [nin] + nouts
+        shapes = {}
+        for i in range(len(nouts)):
+            shapes[f"layers.{i}.W"] = (sizes[i + 1], sizes[i])
+            shapes[f"layers.{i}.b"] = (sizes[i + 1],)
+    if not isinstance(state, dict):
+        raise ModelFileError(f"state must be a JSON object of tensors, got {type(state).__name__}")
+    missing = [n for n in shapes if n not in state]
+    extra = [str(n) for n in state if n not in shapes]
+    if missing or extra:
+        raise ModelFileError(f"state does not match the {kind} config: missing {missing}, unexpected {extra[:10]}")
+    for tensor_name, shape in shapes.items():
+        _check_tensor(f"state {tensor_name!r}", state[tensor_name], shape)
+    if kind == "Neuron":
+        return Neuron(nin, activation, init, seed)
+    if kind == "Layer":
+        return Layer(nin, nout, activation, init, seed, scopes=scopes, name=name)
+    return MLP(nin, nouts, acts, out, init, seed, scopes=scopes)

@@ -1,0 +1,411 @@
+"""Losses for one sample, softmax and the L2 penalty.
+
+Every loss is called as ``loss(outputs, target)`` where ``outputs`` is what a model call returns (a list of Values,
+one per output) and ``target`` is the sample's target. It returns one Value: the loss of that sample, averaged over
+the outputs where a loss is elementwise. ``nn.train.fit`` averages it over the batch. With plain floats as outputs
+the same functions return plain floats (handy for checking numbers by hand).
+
+Targets are data, never Values: a number (for a single output) or a list of numbers, or a class index for the
+categorical losses. A target out of range (a probability outside [0, 1], a class index outside 0..n-1, a hinge label
+other than -1 or +1) is a ValueError.
+
+Numerical stability: ``softmax``, ``log_softmax`` and ``cross_entropy`` subtract the largest logit first (a constant:
+softmax(z - c) = softmax(z), so the shift needs no gradient), and ``binary_cross_entropy_with_logits`` is written as
+softplus(z) - t z with the engine's overflow-free softplus.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from typing import Union
+
+import autograd_core as ag
+from autograd_core import Value
+
+__all__ = [
+    "mse",
+    "half_mse",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "softmax",
+    "log_softmax",
+    "cross_entropy",
+    "categorical_cross_entropy",
+    "kl_divergence",
+    "hinge",
+    "l2_penalty",
+    "LOSSES",
+    "get_loss",
+    "loss_name",
+    "accuracy_rule",
+]
+
+Number = Union[int, float]
+Outputs = Sequence[Union[Value, Number]]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# argument checks
+# ---------------------------------------------------------------------------------------------------------------
+def _describe(x: object) -> str:
+    text = repr(x)
+    return f"{type(x).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+def _outputs(where: str, outputs: object) -> list:
+    if isinstance(outputs, (Value, numbers.Number, str, bytes)):
+        raise TypeError(f"{where}: outputs must be a list of Values (what a model call returns), got "
+                        f"{_describe(outputs)}; wrap a single output in a list: [{type(outputs).__name__}]")
+    try:
+        ys = list(outputs)
+    except TypeError:
+        raise TypeError(f"{where}: outputs must be a list of Values, got {_describe(outputs)}") from None
+    if not ys:
+        raise ValueError(f"{where}: outputs is empty")
+    for i, y in enumerate(ys):
+        if not isinstance(y, Value) and (isinstance(y, bool) or not isinstance(y, numbers.Real)):
+            raise TypeError(f"{where}: outputs[{i}] must be a Value or a number, got {_describe(y)}")
+    return ys
+
+
+def _number(where: str, x: object) -> float:
+    if isinstance(x, Value):
+        raise TypeError(f"{where}: targets are data, not Values; pass {x.data!r} (target.data) instead")
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where}: a target must be a number, got {_describe(x)}")
+    f = float(x)
+    if not math.isfinite(f):
+        raise ValueError(f"{where}: a target must be finite, got {f!r}")
+    return f
+
+
+def _targets(where: str, target: object, n: int) -> list:
+    if isinstance(target, (numbers.Number, Value)):
+        ts = [_number(where, target)]
+    elif isinstance(target, (str, bytes)) or not isinstance(target, Iterable):
+        raise TypeError(f"{where}: target must be a number or a list of numbers, got {_describe(target)}")
+    else:
+        ts = [_number(where, t) for t in target]
+    if len(ts) != n:
+        raise ValueError(f"{where}: {n} output(s) but {len(ts)} target(s); give one target per output")
+    return ts
+
+
+def _class_index(where: str, c: object, n: int) -> int:
+    if isinstance(c, bool) or not isinstance(c, numbers.Integral):
+        raise TypeError(f"{where}: the target must be a class index (an int), got {_describe(c)}")
+    c = int(c)
+    if not 0 <= c < n:
+        raise ValueError(f"{where}: class index {c} is out of range for {n} classes (valid: 0..{n - 1})")
+    return c
+
+
+def _data(x) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _any_value(xs: list) -> bool:
+    for x in xs:
+        if isinstance(x, Value):
+            return True
+    return False
+
+
+def _mean(terms: list, scale: float = 1.0):
+    """``scale * (1/len) * sum(terms)``, as one sum node for Values (no node at all for a single term)."""
+    n = len(terms)
+    if n == 1:
+        total = terms[0]
+    elif _any_value(terms):
+        total = ag.sum(terms)
+    else:
+        total = sum(terms, 0.0)
+    factor = scale / n
+    return total if factor == 1.0 else total * factor
+
+
+def _finite_logits(where: str, zs: list) -> float:
+    datas = [_data(z) for z in zs]
+    for i, d in enumerate(datas):
+        if not math.isfinite(d):
+            raise ValueError(f"{where}: logits must be finite, got {d!r} at index {i}")
+    return max(datas)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# regression
+# ---------------------------------------------------------------------------------------------------------------
+def mse(outputs: Outputs, target, *, half: bool = False):
+    """Mean squared error ``(1/N) Σ_i (y_i - t_i)²`` over the N outputs; ``half=True``: ``(1/N) Σ_i ½ (y_i - t_i)²``.
+
+    The lectures use both scalings; the half one makes the gradient ``(y - t)/N`` instead of ``2 (y - t)/N``.
+    """
+    ys = _outputs("mse", outputs)
+    ts = _targets("mse", target, len(ys))
+    return _mean([(y - t) ** 2 for y, t in zip(ys, ts)], 0.5 if half else 1.0)
+
+
+def half_mse(outputs: Outputs, target):
+    """``(1/N) Σ_i ½ (y_i - t_i)²``: :func:`mse` with ``half=True`` (the delta rule's squared error)."""
+    ys = _outputs("half_mse", outputs)
+    ts = _targets("half_mse", target, len(ys))
+    return _mean([(y - t) ** 2 for y, t in zip(ys, ts)], 0.5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# binary classification
+# ---------------------------------------------------------------------------------------------------------------
+def binary_cross_entropy(probs: Outputs, target):
+    """``(1/N) Σ_i -t_i log p_i - (1 - t_i) log(1 - p_i)`` on probabilities (a sigmoid output layer).
+
+    Targets must lie in [0, 1] and probabilities in [0, 1]. A term whose target weight is 0 is left out, so a
+    saturated probability costs nothing where it is right; a saturated probability that is wrong (p = 1 for t = 0)
+    is an infinite loss and a ValueError: use :func:`binary_cross_entropy_with_logits` for raw scores.
+    """
+    ps = _outputs("binary_cross_entropy", probs)
+    ts = _targets("binary_cross_entropy", target, len(ps))
+    terms = []
+    for i, (p, t) in enumerate(zip(ps, ts)):
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(f"binary_cross_entropy: target {i} must be a probability in [0, 1], got {t!r}")
+        pd = _data(p)
+        if not 0.0 <= pd <= 1.0:
+            raise ValueError(f"binary_cross_entropy: output {i} must be a probability in [0, 1], got {pd!r}; "
+                             "for raw scores use binary_cross_entropy_with_logits")
+        if (t > 0.0 and pd == 0.0) or (t < 1.0 and pd == 1.0):
+            raise ValueError(f"binary_cross_entropy: output {i} is {pd!r} for target {t!r}, an infinite loss; "
+                             "use binary_cross_entropy_with_logits on the logits instead")
+        if t == 1.0:
+            terms.append(-ag.log(p))
+        elif t == 0.0:
+            terms.append(-ag.log(1.0 - p))
+        else:
+            terms.append(-(t * ag.log(p) + (1.0 - t) * ag.log(1.0 - p)))
+    return _mean(terms)
+
+
+def binary_cross_entropy_with_logits(logits: Outputs, target):
+    """Binary cross-entropy of ``sigmoid(z)``, computed stably from the logit: ``(1/N) Σ_i softplus(z_i) - t_i z_i``.
+
+    Equal to ``binary_cross_entropy([sigmoid(z)], t)``; its gradient is ``(sigmoid(z) - t)/N``. Targets in [0, 1].
+    """
+    zs = _outputs("binary_cross_entropy_with_logits", logits)
+    ts = _targets("binary_cross_entropy_with_logits", target, len(zs))
+    for i, t in enumerate(ts):
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(f"binary_cross_entropy_with_logits: target {i} must be a probability in [0, 1], "
+                             f"got {t!r}")
+    return _mean([ag.softplus(z) - t * z if t != 0.0 else ag.softplus(z) for z, t in zip(zs, ts)])
+
+
+def hinge(scores: Outputs, target):
+    """The SVM hinge loss ``(1/N) Σ_i max(0, 1 - t_i s_i)`` with labels t_i in {-1, +1}.
+
+    Its gradient is ``-t_i/N`` where the margin ``t_i s_i`` is below 1, else 0 (0 at exactly 1, as relu).
+    """
+    ss = _outputs("hinge", scores)
+    ts = _targets("hinge", target, len(ss))
+    for i, t in enumerate(ts):
+        if t != 1.0 and t != -1.0:
+            raise ValueError(f"hinge: target {i} must be -1 or +1, got {t!r} (map 0/1 labels with 2*y - 1)")
+    return _mean([ag.relu(1.0 - t * s) for s, t in zip(ss, ts)])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# multi-class
+# ---------------------------------------------------------------------------------------------------------------
+def softmax(logits: Outputs) -> list:
+    """``softmax(z)_i = exp(z_i) / Σ_j exp(z_j)``, computed as exp(z_i - max z) / Σ_j exp(z_j - max z).
+
+    Returns a list (of Values if any logit is a Value, else of floats). ``softmax([1.8, 0.9, 0.68])`` is about
+    ``[0.58, 0.23, 0.19]``.
+    """
+    zs = _outputs("softmax", logits)
+    m = _finite_logits("softmax", zs)
+    es = [ag.exp(z - m) for z in zs]
+    s = ag.sum(es) if _any_value(es) else sum(es, 0.0)
+    return [e / s for e in es]
+
+
+def log_softmax(logits: Outputs) -> list:
+    """``log softmax(z)_i = z_i - log Σ_j exp(z_j)``, computed as (z_i - m) - log Σ_j exp(z_j - m), m = max z.
+
+    Stable for large logits (``log_softmax([1000, 0])`` is ``[0, -1000]``, not nan).
+    """
+    zs = _outputs("log_softmax", logits)
+    m = _finite_logits("log_softmax", zs)
+    shifted = [z - m for z in zs]
+    es = [ag.exp(d) for d in shifted]
+    log_s = ag.log(ag.sum(es) if _any_value(es) else sum(es, 0.0))
+    return [d - log_s for d in shifted]
+
+
+def cross_entropy(logits: Outputs, class_index: int):
+    """Cross-entropy of ``softmax(logits)`` against class c, from the logits: ``-log softmax(z)_c``.
+
+    Computed stably as ``log Σ_j exp(z_j - m) - (z_c - m)``; its gradient is ``softmax(z) - onehot(c)``. Use it with
+    a linear output layer (``output_activation="linear"``); for a softmax output layer use
+    :func:`categorical_cross_entropy`.
+    """
+    zs = _outputs("cross_entropy", logits)
+    c = _class_index("cross_entropy", class_index, len(zs))
+    m = _finite_logits("cross_entropy", zs)
+    shifted = [z - m for z in zs]
+    es = [ag.exp(d) for d in shifted]
+    return ag.log(ag.sum(es) if _any_value(es) else sum(es, 0.0)) - shifted[c]
+
+
+def categorical_cross_entropy(probs: Outputs, class_index: int):
+    """``-log p_c``: the cross-entropy (KL divergence to the one-hot target) of probabilities, e.g. a softmax layer.
+
+    With a softmax output the delta rule gives ``δ = a - y``. A probability of 0 for the true class is an infinite
+    loss and a ValueError (train on logits with :func:`cross_entropy` to avoid it).
+    """
+    ps = _outputs("categorical_cross_entropy", probs)
+    c = _class_index("categorical_cross_entropy", class_index, len(ps))
+    pc = _data(ps[c])
+    if not 0.0 < pc <= 1.0:
+        raise ValueError(f"categorical_cross_entropy: the probability of the true class {c} must be in (0, 1], "
+                         f"got {pc!r}; use cross_entropy on the logits for a stable loss")
+    return -ag.log(ps[c])
+
+
+def kl_divergence(probs: Outputs, target: Sequence[Number]):
+    """``KL(t || p) = Σ_i t_i log(t_i / p_i)``, terms with t_i = 0 counted as 0.
+
+    ``target`` must be a probability vector (entries in [0, 1] summing to 1, within 1e-9); ``probs`` must be positive
+    wherever the target is. With a one-hot target this equals :func:`categorical_cross_entropy`.
+    """
+    ps = _outputs("kl_divergence", probs)
+    ts = _targets("kl_divergence", target, len(ps))
+    for i, t in enumerate(ts):
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(f"kl_divergence: target {i} must be a probability in [0, 1], got {t!r}")
+    if abs(sum(ts) - 1.0) > 1e-9:
+        raise ValueError(f"kl_divergence: the target probabilities must sum to 1, got {sum(ts)!r}")
+    terms = []
+    for i, (p, t) in enumerate(zip(ps, ts)):
+        if t == 0.0:
+            continue
+        pd = _data(p)
+        if not 0.0 < pd <= 1.0:
+            raise ValueError(f"kl_divergence: output {i} must be a probability in (0, 1] where the target is "
+                             f"positive, got {pd!r}")
+        terms.append(t * (math.log(t) - ag.log(p)))
+    return terms[0] if len(terms) == 1 else (ag.sum(terms) if _any_value(terms) else sum(terms, 0.0))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# regularisation
+# ---------------------------------------------------------------------------------------------------------------
+def l2_penalty(params, lam: Number) -> Value:
+    """Weight decay term ``(λ/2) Σ w²``, whose gradient is ``λ w``: the delta rule's ``D = Δ/n + λ W``.
+
+    ``params`` is a module (then only its weights count: biases are not regularised) or an iterable of Values
+    (then exactly those). The lecture's ``(λ / 2n) Σ w²`` is ``l2_penalty(model, λ / n)``.
+    """
+    from .module import Module  # module -> layers -> losses
+
+    if isinstance(lam, bool) or not isinstance(lam, numbers.Real) or not math.isfinite(lam) or lam < 0:
+        raise ValueError(f"l2_penalty: lam must be a finite number >= 0, got {lam!r}")
+    if isinstance(params, Module):
+        ws = params.weights()
+    elif isinstance(params, Value):
+        raise TypeError("l2_penalty: params must be a module or a list of Values; wrap a single Value in a list")
+    else:
+        ws = list(params)
+        for i, w in enumerate(ws):
+            if not isinstance(w, Value):
+                raise TypeError(f"l2_penalty: params[{i}] must be a Value, got {_describe(w)}")
+    if not ws or lam == 0:
+        return Value(0.0)
+    return ag.sum([w * w for w in ws]) * (0.5 * float(lam))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# lookup by name, accuracy rules
+# ---------------------------------------------------------------------------------------------------------------
+LOSSES: dict = {
+    "mse": mse,
+    "half_mse": half_mse,
+    "binary_cross_entropy": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "cross_entropy": cross_entropy,
+    "categorical_cross_entropy": categorical_cross_entropy,
+    "kl_divergence": kl_divergence,
+    "hinge": hinge,
+}
+
+
+def get_loss(loss: Union[str, Callable]) -> Callable:
+    """A loss function from its name (a key of :data:`LOSSES`) or the callable itself."""
+    if isinstance(loss, str):
+        try:
+            return LOSSES[loss]
+        except KeyError:
+            raise ValueError(f"unknown loss {loss!r}; valid names: {', '.join(LOSSES)} "
+                             "(or pass any callable loss(outputs, target) -> Value)") from None
+    if not callable(loss):
+        raise TypeError(f"loss must be a name ({', '.join(LOSSES)}) or a callable loss(outputs, target), "
+                        f"got {_describe(loss)}")
+    return loss
+
+
+def loss_name(loss: Callable) -> str | None:
+    """The :data:`LOSSES` name of a built-in loss function, or None for any other callable."""
+    for name, f in LOSSES.items():
+        if f is loss:
+            return name
+    return None
+
+
+def _argmax(xs: Iterable[float]) -> int:
+    best, best_i = -math.inf, 0
+    for i, x in enumerate(xs):
+        if x > best:
+            best, best_i = x, i
+    return best_i
+
+
+def _correct_class(outputs: list, target) -> bool:
+    return _argmax(_data(o) for o in outputs) == int(target)
+
+
+def _correct_prob(outputs: list, target) -> bool:
+    ts = [target] if isinstance(target, numbers.Number) else list(target)
+    return all((_data(o) >= 0.5) == (t >= 0.5) for o, t in zip(outputs, ts))
+
+
+def _correct_logit(outputs: list, target) -> bool:
+    ts = [target] if isinstance(target, numbers.Number) else list(target)
+    return all((_data(o) >= 0.0) == (t >= 0.5) for o, t in zip(outputs, ts))
+
+
+def _correct_sign(outputs: list, target) -> bool:
+    ts = [target] if isinstance(target, numbers.Number) else list(target)
+    return all((_data(o) > 0.0) == (t > 0.0) for o, t in zip(outputs, ts))
+
+
+def _correct_dist(outputs: list, target) -> bool:
+    return _argmax(_data(o) for o in outputs) == _argmax(target)
+
+
+_ACCURACY: dict = {
+    cross_entropy: _correct_class,
+    categorical_cross_entropy: _correct_class,
+    binary_cross_entropy: _correct_prob,
+    binary_cross_entropy_with_logits: _correct_logit,
+    hinge: _correct_sign,
+    kl_divergence: _correct_dist,
+}
+
+
+def accuracy_rule(loss: Union[str, Callable]) -> Callable | None:
+    """``correct(outputs, target) -> bool`` for a classification loss, None for regression and unknown losses.
+
+    Class losses: argmax of the outputs equals the class. Binary: probability >= 0.5 (logit >= 0, score > 0 for
+    hinge) matches target >= 0.5 (> 0 for hinge), for every output.
+    """
+    return _ACCURACY.get(get_loss(loss))

@@ -1,0 +1,270 @@
+"""Training: ``fit`` runs batch, stochastic or minibatch gradient descent and returns a :class:`History`.
+
+One step on a batch B of m examples: forward every example, loss ``L = (1/m) Σ_{i∈B} loss(model(x_i), y_i)``
+(+ ``l2_penalty(model, l2)`` = (λ/2) Σ w² over the weights, biases excluded), zero the gradients,
+``L.backward()``, ``optimizer.step()``.
+
+Ctrl-C: while ``fit`` runs in the main thread it takes over SIGINT. The first Ctrl-C lets the current step finish
+(so the parameters are never half-updated) and then stops; a second one stops at once. Either way, and also when a
+``KeyboardInterrupt`` is raised from inside a loss, a model or a callback, ``fit`` returns the history so far with
+``interrupted=True``; a step that was cut short is not recorded and has changed no parameter.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple, Union
+
+import autograd_core as ag
+from autograd_core import Value, no_grad
+
+from .data import batches
+from .losses import accuracy_rule, get_loss, l2_penalty
+from .module import Module
+
+__all__ = ["fit", "evaluate", "History", "Evaluation", "TrainingDiverged"]
+
+
+@dataclass
+class History:
+    """What :func:`fit` recorded.
+
+    Attributes:
+        step_loss: the loss of every completed step (each optimizer update), in order.
+        lr: the learning rate used at every completed step.
+        epoch_loss: per completed epoch, the mean of its step losses weighted by batch size (for full-batch
+            training it equals the step loss).
+        accuracy: per completed epoch, the fraction of examples classified correctly by the outputs computed in its
+            steps (before each update, as micrograd's demo reports it); None for regression losses.
+        epochs: number of completed epochs; steps: number of completed steps.
+        interrupted: True if Ctrl-C (or a KeyboardInterrupt) stopped training.
+        stopped_early: True if the callback asked to stop.
+    """
+
+    step_loss: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    epoch_loss: list = field(default_factory=list)
+    accuracy: list | None = None
+    epochs: int = 0
+    steps: int = 0
+    interrupted: bool = False
+    stopped_early: bool = False
+
+    def __str__(self) -> str:
+        if not self.epoch_loss:
+            return f"History: {self.steps} steps, no completed epoch{' (interrupted)' if self.interrupted else ''}"
+        acc = f", accuracy {self.accuracy[-1]:.1%}" if self.accuracy else ""
+        end = " (interrupted)" if self.interrupted else (" (stopped early)" if self.stopped_early else "")
+        return (f"History: {self.epochs} epochs, {self.steps} steps, loss {self.epoch_loss[0]:.4g} -> "
+                f"{self.epoch_loss[-1]:.4g}{acc}{end}")
+
+
+class Evaluation(NamedTuple):
+    """Mean loss over a data set and the accuracy (None for regression losses)."""
+
+    loss: float
+    accuracy: float | None
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became nan or infinite; ``history`` holds everything recorded before that step."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+class _Sigint:
+    """Defers Ctrl-C to the end of the current step (main thread only; leaves custom handlers alone)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous = None
+
+    def _handler(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _Sigint:
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+class _Progress:
+    """A tqdm bar over epochs when tqdm is installed and stdout is a terminal; a plain status line without tqdm."""
+
+    def __init__(self, enabled: bool, epochs: int) -> None:
+        self.bar = None
+        self.line = False
+        self.epochs = epochs
+        if not enabled or not sys.stdout.isatty():
+            return
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            self.line = True
+            return
+        self.bar = tqdm(total=epochs, unit="epoch", file=sys.stdout, leave=True)
+
+    def update(self, history: History) -> None:
+        loss = history.epoch_loss[-1]
+        acc = history.accuracy[-1] if history.accuracy else None
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{loss:.4g}", **({} if acc is None else {"acc": f"{acc:.1%}"}))
+        elif self.line:
+            extra = "" if acc is None else f" accuracy {acc:.1%}"
+            print(f"\repoch {history.epochs}/{self.epochs} loss {loss:.4g}{extra}", end="", flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.line:
+            print(flush=True)
+
+
+def _check_model(where: str, model: object) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(f"{where}: model must be an nn.Module (Neuron, Layer, MLP), got {type(model).__name__}")
+
+
+def _batch_loss(model: Module, xb: list, yb: list, loss_fn: Callable, weights: list | None, l2: float):
+    outs = [model(x) for x in xb]
+    per = [loss_fn(o, t) for o, t in zip(outs, yb)]
+    if not isinstance(per[0], Value):
+        raise TypeError(f"fit: the loss must return a Value (built from the model's outputs), got "
+                        f"{type(per[0]).__name__}")
+    m = len(per)
+    total = per[0] if m == 1 else ag.sum(per) * (1.0 / m)
+    if weights is not None:
+        total = total + l2_penalty(weights, l2)
+    return outs, total
+
+
+def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], optimizer, epochs: int,
+        batch_size: int | None = None, progress: bool = True, *, l2: float = 0.0, shuffle: bool = True,
+        seed: Union[int, None, random.Random] = None, accuracy: Union[None, bool, Callable] = None,
+        callback: Callable[[History], bool | None] | None = None) -> History:
+    """Train ``model`` on ``(X, y)`` for ``epochs`` passes and return the :class:`History`.
+
+    Args:
+        model: an nn module; ``model(x)`` returns a list of Values.
+        X, y: examples and targets (one target per example, in the form the loss takes).
+        loss: a per-example loss ``loss(outputs, target) -> Value`` or a name from :data:`nn.losses.LOSSES`.
+        optimizer: an :class:`nn.optim.SGD`, :class:`nn.optim.Adam` or any object with ``zero_grad()`` and
+            ``step()``.
+        epochs: number of passes over the data (a positive int).
+        batch_size: None (batch gradient descent), 1 (stochastic) or m (minibatch); see :func:`nn.data.batches`.
+        progress: show a progress bar (tqdm, when installed and stdout is a terminal).
+        l2: λ of the weight penalty (λ/2) Σ w² added to every step's loss (biases are not regularised).
+        shuffle, seed: example order per epoch; a seed makes the whole run reproducible.
+        accuracy: None (automatic: recorded for classification losses), False (never), or a callable
+            ``correct(outputs, target) -> bool``.
+        callback: called as ``callback(history)`` after every epoch; return True to stop.
+
+    Raises :class:`TrainingDiverged` (a FloatingPointError carrying the history) if the loss becomes nan or
+    infinite or an op overflows; bad targets surface as the loss's ValueError.
+    """
+    _check_model("fit", model)
+    loss_fn = get_loss(loss)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
+    if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
+        raise TypeError(f"fit: optimizer must have step() and zero_grad() (nn.optim.SGD, nn.optim.Adam), got "
+                        f"{type(optimizer).__name__}")
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not math.isfinite(l2) or l2 < 0:
+        raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"fit: callback must be callable, got {type(callback).__name__}")
+    if accuracy is None:
+        rule = accuracy_rule(loss_fn)
+    elif accuracy is False:
+        rule = None
+    elif callable(accuracy) and accuracy is not True:
+        rule = accuracy
+    else:
+        raise TypeError("fit: accuracy must be None (automatic), False or a callable correct(outputs, target)")
+    batches(X, y, batch_size)  # validates X, y and batch_size before anything runs
+    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+    weights = model.weights() if l2 else None
+    params = model.parameters()
+    history = History(accuracy=[] if rule is not None else None)
+    bar = None
+    with _Sigint() as sigint:
+        try:
+            bar = _Progress(progress, int(epochs))
+            for _ in range(int(epochs)):
+                epoch_sum, epoch_n, epoch_steps, correct = 0.0, 0, 0, 0
+                for xb, yb in batches(X, y, batch_size, shuffle, rng):
+                    try:
+                        outs, total = _batch_loss(model, xb, yb, loss_fn, weights, l2)
+                        value = total.data
+                        if not math.isfinite(value):
+                            raise OverflowError(f"the loss is {value!r}")
+                        lr = getattr(optimizer, "current_lr", None)
+                        for p in params:
+                            p.grad = 0.0
+                        optimizer.zero_grad()
+                        total.backward()
+                    except OverflowError as e:
+                        raise TrainingDiverged(f"fit: training diverged at step {history.steps} (epoch "
+                                               f"{history.epochs}): {e}; lower the learning rate, clip the "
+                                               "gradients or look with autograd_core.detect_anomaly()",
+                                               history) from e
+                    optimizer.step()
+                    m = len(xb)
+                    history.step_loss.append(value)
+                    history.lr.append(lr)
+                    history.steps += 1
+                    epoch_sum += value * m
+                    epoch_n += m
+                    epoch_steps += 1
+                    if rule is not None:
+                        correct += sum(1 for o, t in zip(outs, yb) if rule(o, t))
+                    if sigint.requested:
+                        raise KeyboardInterrupt
+                # one step per epoch (full batch): its loss exactly, not value * m / m with rounding
+                history.epoch_loss.append(history.step_loss[-1] if epoch_steps == 1 else epoch_sum / epoch_n)
+                if history.accuracy is not None:
+                    history.accuracy.append(correct / epoch_n)
+                history.epochs += 1
+                bar.update(history)
+                if callback is not None and callback(history):
+                    history.stopped_early = True
+                    break
+                if sigint.requested:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            history.interrupted = True
+        finally:
+            if bar is not None:
+                bar.close()
+    return history
+
+
+def evaluate(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable],
+             accuracy: Union[None, bool, Callable] = None) -> Evaluation:
+    """Mean loss and accuracy of ``model`` on ``(X, y)``, computed under ``no_grad`` (nothing is trained)."""
+    _check_model("evaluate", model)
+    loss_fn = get_loss(loss)
+    rule = accuracy_rule(loss_fn) if accuracy is None else (None if accuracy is False else accuracy)
+    batches(X, y, None)  # validates X and y
+    with no_grad():
+        outs = [model(x) for x in X]
+        losses = [float(loss_fn(o, t)) for o, t in zip(outs, y)]
+    acc = None if rule is None else sum(1 for o, t in zip(outs, y) if rule(o, t)) / len(losses)
+    return Evaluation(sum(losses, 0.0) / len(losses), acc)

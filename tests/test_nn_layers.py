@@ -1,0 +1,250 @@
+"""nn.layers: Neuron, Layer, MLP: layout, names, scopes, activations, initialisation, bad input."""
+
+import math
+import random
+
+import pytest
+
+import autograd_core as ag
+import nn
+from autograd_core import Value
+from nn.layers import ACTIVATIONS, INITS, OUTPUT_ACTIVATIONS
+
+
+def test_lecture_network_has_13_parameters():
+    # 1 input, two hidden layers of 2 sigmoid neurons, 1 linear output (backprop.md section 1)
+    model = nn.MLP(1, [2, 2, 1], activation="sigmoid", output_activation="linear", seed=0)
+    assert model.num_parameters() == 13
+    assert len(model.parameters()) == 13
+    assert [len(layer.W) for layer in model.layers] == [2, 2, 1]
+    assert [len(layer.W[0]) for layer in model.layers] == [1, 2, 2]
+
+
+def test_weight_layout_is_w_j_k_from_input_k_to_neuron_j():
+    layer = nn.Layer(3, 2, activation="linear", seed=0)
+    for j in range(2):
+        for k in range(3):
+            layer.W[j][k].data = 10.0 * j + k
+        layer.b[j].data = 100.0 * (j + 1)
+    x = [1.0, 2.0, 3.0]
+    out = layer(x)
+    # z_j = b_j + sum_k W[j][k] x_k
+    assert [o.data for o in out] == [100.0 + 0 + 2 + 6, 200.0 + 10 + 22 + 36]
+
+
+def test_named_parameters_names_order_and_labels():
+    model = nn.MLP(2, [3, 1], seed=0)
+    names = [n for n, _ in model.named_parameters()]
+    assert names[:7] == ["layers.0.W[0][0]", "layers.0.W[0][1]", "layers.0.W[1][0]", "layers.0.W[1][1]",
+                         "layers.0.W[2][0]", "layers.0.W[2][1]", "layers.0.b[0]"]
+    assert names[-4:] == ["layers.1.W[0][0]", "layers.1.W[0][1]", "layers.1.W[0][2]", "layers.1.b[0]"]
+    assert len(names) == len(set(names)) == 13
+    for name, p in model.named_parameters():
+        assert p.label == name
+    assert model.layers[1].W[0][2].label == "layers.1.W[0][2]"
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+    # stable: the same objects in the same order on every call
+    assert model.parameters() == model.parameters()
+
+
+def test_weights_leave_biases_out():
+    model = nn.MLP(2, [3, 1], seed=0)
+    weights = model.weights()
+    assert len(weights) == 2 * 3 + 3 * 1
+    assert all("W[" in w.label for w in weights)
+    neuron = nn.Neuron(3, seed=0)
+    assert neuron.weights() == neuron.w
+
+
+def test_every_call_returns_a_list():
+    assert isinstance(nn.Neuron(2, seed=0)([1.0, 2.0]), list)
+    assert len(nn.Neuron(2, seed=0)([1.0, 2.0])) == 1
+    assert len(nn.Layer(2, 1, seed=0)([1.0, 2.0])) == 1
+    out = nn.MLP(2, [4, 1], seed=0)([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 1 and isinstance(out[0], Value)
+    assert len(nn.MLP(2, [4, 3], seed=0)([1.0, 2.0])) == 3
+
+
+def test_neuron_sum_is_one_node():
+    model = nn.MLP(3, [2], activation="tanh", output_activation="linear", seed=0)
+    z = model([1.0, 2.0, 3.0])[0]
+    assert z.op == "sum"
+    assert len(z.parents) == 4  # b + three products
+    assert z.parents[0] is model.layers[0].b[0]
+    assert [p.op for p in z.parents[1:]] == ["mul"] * 3
+
+
+def test_scopes_cluster_values_by_layer():
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    out = model([0.5, -1.0])[0]
+    order = ag.topological_order(out)
+    interior = [v for v in order if not v.is_leaf]
+    assert {v.scope for v in interior} == {"layers.0", "layers.1"}
+    assert out.scope == "layers.1"
+    assert all(v.scope is None for v in model.parameters())  # parameters are made outside any scope
+    assert ag.current_scope() is None
+
+
+def test_neuron_scopes_and_no_scopes():
+    model = nn.MLP(2, [3, 1], seed=0, scopes="neuron")
+    out = model([0.5, -1.0])[0]
+    scopes = {v.scope for v in ag.topological_order(out) if not v.is_leaf}
+    assert scopes == {"layers.0/neuron0", "layers.0/neuron1", "layers.0/neuron2", "layers.1/neuron0"}
+    plain = nn.MLP(2, [3, 1], seed=0, scopes="none")
+    assert all(v.scope is None for v in ag.topological_order(plain([0.5, -1.0])[0]))
+    assert plain([0.5, -1.0])[0].data == out.data
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_every_activation_matches_the_op(name):
+    layer = nn.Layer(2, 3, activation=name, seed=1)
+    for j in range(3):
+        layer.b[j].data = 0.3 * j - 0.4
+    x = [0.7, -1.3]
+    out = layer(x)
+    for j in range(3):
+        z = layer.b[j].data + layer.W[j][0].data * x[0] + layer.W[j][1].data * x[1]
+        expected = z if name == "linear" else getattr(ag, name)(z) if name != "abs" else abs(z)
+        assert out[j].data == pytest.approx(expected, rel=1e-15, abs=1e-15)
+        if name != "linear":
+            assert out[j].op == name
+
+
+def test_activations_cover_the_op_tables_activations():
+    # the table's unary ops defined on every real, minus plain negation, are all offered
+    offered = set(ACTIVATIONS)
+    for name, op in ag.OPS.items():
+        if op.builtin and op.arity == 1 and name not in ("neg", "exp", "log", "sqrt", "pow", "rpow"):
+            assert name in offered, name
+
+
+def test_softmax_output_layer():
+    model = nn.MLP(2, [4, 3], output_activation="softmax", seed=0)
+    probs = model([0.2, -0.4])
+    assert math.fsum(p.data for p in probs) == pytest.approx(1.0, abs=1e-15)
+    assert all(0 < p.data < 1 for p in probs)
+
+
+def test_same_seed_same_weights_and_global_random_untouched():
+    random.seed(123)
+    state = random.getstate()
+    a = nn.MLP(3, [5, 2], seed=42)
+    b = nn.MLP(3, [5, 2], seed=42)
+    nn.MLP(3, [5, 2])  # seed=None draws fresh entropy, still without the global state
+    nn.Layer(3, 4, seed=7)
+    nn.Neuron(3, seed=7)
+    assert random.getstate() == state
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    c = nn.MLP(3, [5, 2], seed=43)
+    assert [p.data for p in a.parameters()] != [p.data for p in c.parameters()]
+
+
+@pytest.mark.parametrize("init", INITS)
+def test_init_schemes_bounds_and_never_all_zero(init):
+    model = nn.MLP(4, [6, 3], init=init, seed=5)
+    for layer in model.layers:
+        fan_in, fan_out = layer.nin, layer.nout
+        bound = {"xavier": math.sqrt(6 / (fan_in + fan_out)), "he": math.sqrt(6 / fan_in), "uniform": 1.0}[init]
+        ws = [w.data for row in layer.W for w in row]
+        assert all(-bound <= w <= bound for w in ws)
+        assert any(w != 0.0 for w in ws)
+        assert max(abs(w) for w in ws) > bound / 10
+        assert all(b.data == 0.0 for b in layer.b)
+
+
+def test_per_layer_activations():
+    model = nn.MLP(2, [3, 3, 1], activation=["relu", "sigmoid"], output_activation="sigmoid", seed=0)
+    assert [layer.activation for layer in model.layers] == ["relu", "sigmoid", "sigmoid"]
+    with pytest.raises(ValueError, match="list of 2 names"):
+        nn.MLP(2, [3, 3, 1], activation=["relu"])
+
+
+def test_wrong_input_length_names_expected_and_given():
+    model = nn.MLP(3, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="expected an input of length 3, got length 2"):
+        model([1.0, 2.0])
+    with pytest.raises(ValueError, match="expected an input of length 3, got length 4"):
+        nn.Layer(3, 2, seed=0)([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match="expected an input of length 2, got length 1"):
+        nn.Neuron(2, seed=0)([1.0])
+    with pytest.raises(TypeError, match="wrap a single number in a list"):
+        nn.MLP(1, [1], seed=0)(0.5)
+    with pytest.raises(TypeError, match=r"MLP: input\[1\] must be a number or a Value, got str 'a'"):
+        model([1.0, "a", 2.0])
+    with pytest.raises(TypeError, match=r"Layer: input\[0\] must be a number or a Value, got bool"):
+        nn.Layer(1, 1, seed=0)([True])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"activation": "swish"}, "unknown activation 'swish'; valid: linear, sigmoid, tanh, relu"),
+    ({"output_activation": "softmax2"}, "unknown output_activation 'softmax2'; valid: .*softmax"),
+    ({"init": "zeros"}, "unknown init 'zeros'; valid: xavier, he, uniform"),
+    ({"scopes": "all"}, "unknown scopes 'all'; valid: layer, neuron, none"),
+])
+def test_unknown_names_list_the_valid_ones(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        nn.MLP(2, [3, 1], **kwargs)
+
+
+def test_hidden_softmax_is_rejected_and_lists_valid():
+    with pytest.raises(ValueError, match="valid: linear"):
+        nn.MLP(2, [3, 1], activation="softmax")
+    with pytest.raises(ValueError, match="unknown activation"):
+        nn.Neuron(2, activation="softmax")
+
+
+@pytest.mark.parametrize("args, error", [
+    ((0, [1]), ValueError),
+    ((2, []), TypeError),
+    ((2, [0]), ValueError),
+    ((2, [1.5]), TypeError),
+    ((True, [1]), TypeError),
+    ((2, "3"), TypeError),
+])
+def test_bad_sizes(args, error):
+    with pytest.raises(error, match="MLP"):
+        nn.MLP(*args)
+
+
+def test_bad_seed_and_layer_name():
+    with pytest.raises(TypeError, match="seed must be an int"):
+        nn.MLP(2, [1], seed="x")
+    with pytest.raises(ValueError, match="without '/'"):
+        nn.Layer(2, 1, name="a/b")
+
+
+def test_output_activations_constant():
+    assert OUTPUT_ACTIVATIONS == ACTIVATIONS + ("softmax",)
+    assert nn.layers.activation_function("linear") is None
+    assert nn.layers.activation_function("tanh")(Value(0.5)).data == math.tanh(0.5)
+
+
+def test_layer_neurons_are_views_sharing_parameters():
+    layer = nn.Layer(2, 3, activation="tanh", seed=0)
+    neurons = layer.neurons
+    assert len(neurons) == 3
+    assert neurons[1].w[0] is layer.W[1][0] and neurons[1].b is layer.b[1]
+    x = [0.3, -0.2]
+    assert neurons[2](x)[0].data == layer(x)[2].data
+
+
+def test_predict_returns_floats_without_graph():
+    model = nn.MLP(2, [3, 2], seed=0)
+    out = model.predict([0.1, 0.2])
+    assert all(type(v) is float for v in out)
+    assert out == [v.data for v in model([0.1, 0.2])]
+
+
+def test_zero_grad():
+    model = nn.MLP(2, [3, 1], seed=0)
+    model([1.0, 1.0])[0].backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_reprs():
+    assert repr(nn.MLP(2, [3, 1], activation="relu")) == \
+        "MLP(2, [3, 1], activation='relu', output_activation='linear')"
+    assert repr(nn.Layer(2, 3)) == "Layer(2, 3, activation='tanh')"
+    assert repr(nn.Neuron(2, "relu")) == "Neuron(2, activation='relu')"

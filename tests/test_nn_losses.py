@@ -1,0 +1,190 @@
+"""nn.losses: values against hand formulas, gradients against closed forms, stability, bad targets."""
+
+import math
+
+import pytest
+
+import autograd_core as ag
+import nn
+from autograd_core import Value
+from nn import losses as L
+
+
+def vals(*xs):
+    return [Value(float(x), label=f"y{i}") for i, x in enumerate(xs)]
+
+
+def test_softmax_worked_example():
+    probs = L.softmax([1.8, 0.9, 0.68])
+    assert [round(p, 2) for p in probs] == [0.58, 0.23, 0.19]
+    assert all(type(p) is float for p in probs)
+    assert math.fsum(probs) == pytest.approx(1.0, abs=1e-15)
+    as_values = L.softmax(vals(1.8, 0.9, 0.68))
+    assert [p.data for p in as_values] == pytest.approx(probs, rel=1e-15)
+
+
+def test_softmax_and_log_softmax_are_stable():
+    assert L.softmax([1000.0, 0.0]) == [1.0, 0.0]
+    assert L.log_softmax([1000.0, 0.0]) == [0.0, -1000.0]
+    out = L.log_softmax(vals(1000.0, 999.0))
+    assert out[0].data == pytest.approx(-math.log1p(math.exp(-1.0)), rel=1e-15)
+    assert L.cross_entropy(vals(-1000.0, 1000.0), 0).data == pytest.approx(2000.0)
+    with pytest.raises(ValueError, match="logits must be finite, got inf at index 1"):
+        L.softmax([0.0, math.inf])
+
+
+def test_softmax_gradient_is_jacobian():
+    z = vals(0.3, -1.2, 2.0)
+    p = L.softmax(z)
+    grads = ag.gradients(p[0], z)
+    s = [q.data for q in p]
+    assert grads == pytest.approx([s[0] * (1 - s[0]), -s[0] * s[1], -s[0] * s[2]], rel=1e-12)
+
+
+def test_mse_both_scalings():
+    y, t = vals(0.3, -0.5), [1.0, 0.5]
+    full, half = L.mse(y, t), L.half_mse(y, t)
+    assert full.data == pytest.approx(((0.3 - 1) ** 2 + (-0.5 - 0.5) ** 2) / 2, rel=1e-15)
+    assert half.data == pytest.approx(full.data / 2, rel=1e-15)
+    assert L.mse(y, t, half=True).data == half.data
+    assert ag.gradients(full, y) == pytest.approx([2 * (0.3 - 1) / 2, 2 * (-1.0) / 2], rel=1e-15)
+    assert ag.gradients(half, y) == pytest.approx([(0.3 - 1) / 2, -1.0 / 2], rel=1e-15)
+
+
+def test_lecture_one_weight_example():
+    # x = 3, y = 1, w = 0.1, identity activation, squared error, learning rate 1 (backprop.md section 7)
+    w = Value(0.1, label="w")
+    neuron = nn.Neuron(1, activation="linear", seed=0)
+    neuron.w[0], neuron.b = w, Value(0.0)
+    loss = L.mse(neuron([3.0]), 1.0)
+    assert loss.data == pytest.approx(0.49, rel=1e-14)
+    loss.backward()
+    assert w.grad == pytest.approx(-4.2, rel=1e-14)
+    opt = nn.SGD([w], lr=1.0)
+    opt.step()
+    assert w.data == pytest.approx(4.3, rel=1e-14)
+
+
+def test_logistic_regression_graph_gradients():
+    # backprop.md section 3: dL/dz = a - y, dL/dw = (a - y) x, dL/db = a - y
+    x = [0.5, -1.5, 2.0]
+    neuron = nn.Neuron(3, activation="sigmoid", seed=1)
+    neuron.b.data = 0.2
+    for y in (0.0, 1.0):
+        a = neuron(x)
+        loss = L.binary_cross_entropy(a, y)
+        expected = -y * math.log(a[0].data) - (1 - y) * math.log(1 - a[0].data)
+        assert loss.data == pytest.approx(expected, rel=1e-14)
+        grads = ag.gradients(loss, neuron.w + [neuron.b])
+        err = a[0].data - y
+        assert grads == pytest.approx([err * xi for xi in x] + [err], rel=1e-12)
+
+
+def test_bce_with_logits_equals_bce_of_sigmoid():
+    for z, t in [(0.3, 1.0), (-2.0, 0.0), (1.5, 0.25), (30.0, 0.0), (-800.0, 1.0)]:
+        logits = vals(z)
+        stable = L.binary_cross_entropy_with_logits(logits, t)
+        expected = -t * math.log(ag.sigmoid(z)) - (1 - t) * math.log(ag.sigmoid(-z)) if abs(z) < 30 else None
+        if expected is not None:
+            assert stable.data == pytest.approx(expected, rel=1e-12)
+        assert math.isfinite(stable.data)
+        assert ag.gradients(stable, logits[0]) == pytest.approx(ag.sigmoid(z) - t, rel=1e-12, abs=1e-300)
+    assert L.binary_cross_entropy_with_logits(vals(-800.0), 1.0).data == pytest.approx(800.0)
+
+
+def test_bce_saturated_probability():
+    assert L.binary_cross_entropy(vals(1.0), 1.0).data == 0.0  # the right answer with certainty costs nothing
+    with pytest.raises(ValueError, match="infinite loss; use binary_cross_entropy_with_logits"):
+        L.binary_cross_entropy(vals(1.0), 0.0)
+
+
+def test_cross_entropy_and_categorical():
+    z = vals(1.8, 0.9, 0.68)
+    ce = L.cross_entropy(z, 0)
+    probs = L.softmax([1.8, 0.9, 0.68])
+    assert ce.data == pytest.approx(-math.log(probs[0]), rel=1e-14)
+    assert ag.gradients(ce, z) == pytest.approx([probs[0] - 1, probs[1], probs[2]], rel=1e-12)
+    cat = L.categorical_cross_entropy(L.softmax(z), 0)
+    assert cat.data == pytest.approx(ce.data, rel=1e-14)
+    assert L.log_softmax([1.8, 0.9, 0.68])[2] == pytest.approx(math.log(probs[2]), rel=1e-14)
+
+
+def test_kl_divergence():
+    p = vals(0.5, 0.3, 0.2)
+    t = [0.2, 0.0, 0.8]
+    kl = L.kl_divergence(p, t)
+    assert kl.data == pytest.approx(0.2 * math.log(0.2 / 0.5) + 0.8 * math.log(0.8 / 0.2), rel=1e-14)
+    assert ag.gradients(kl, p) == pytest.approx([-0.2 / 0.5, 0.0, -0.8 / 0.2], rel=1e-14)
+    onehot = L.kl_divergence(p, [0, 1, 0])
+    assert onehot.data == pytest.approx(L.categorical_cross_entropy(p, 1).data, rel=1e-15)
+    assert L.kl_divergence([0.5, 0.5], [0.5, 0.5]) == 0.0
+
+
+def test_hinge():
+    s = vals(0.3, -2.0, 1.5)
+    h = L.hinge(s, [1, 1, -1])
+    assert h.data == pytest.approx((0.7 + 3.0 + 2.5) / 3, rel=1e-15)
+    assert ag.gradients(h, s) == pytest.approx([-1 / 3, -1 / 3, 1 / 3], rel=1e-15)
+    assert L.hinge(vals(2.0), 1).data == 0.0
+
+
+def test_l2_penalty_leaves_biases_out():
+    model = nn.MLP(2, [3, 1], seed=0)
+    for p in model.parameters():
+        p.data = 0.5
+    penalty = L.l2_penalty(model, 0.1)
+    weights, biases = model.weights(), [b for layer in model.layers for b in layer.b]
+    assert penalty.data == pytest.approx(0.5 * 0.1 * 0.25 * len(weights), rel=1e-14)
+    grads = ag.gradients(penalty, weights + biases)
+    assert grads[: len(weights)] == pytest.approx([0.1 * 0.5] * len(weights), rel=1e-14)
+    assert grads[len(weights):] == [0.0] * len(biases)
+    explicit = L.l2_penalty(model.parameters(), 0.1)
+    assert explicit.data > penalty.data  # with a list, exactly the given Values count
+    assert L.l2_penalty(model, 0).data == 0.0
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: L.cross_entropy(vals(1, 2, 3), 3), ValueError,
+     r"class index 3 is out of range for 3 classes \(valid: 0..2\)"),
+    (lambda: L.cross_entropy(vals(1, 2, 3), -1), ValueError, "class index -1 is out of range"),
+    (lambda: L.cross_entropy(vals(1, 2), 1.0), TypeError, "class index"),
+    (lambda: L.cross_entropy(vals(1, 2), True), TypeError, "class index"),
+    (lambda: L.categorical_cross_entropy(vals(0.5, 0.5), 2), ValueError, "out of range"),
+    (lambda: L.binary_cross_entropy(vals(0.5), 1.5), ValueError,
+     r"target 0 must be a probability in \[0, 1\], got 1.5"),
+    (lambda: L.binary_cross_entropy(vals(0.5), -0.1), ValueError, "must be a probability"),
+    (lambda: L.binary_cross_entropy(vals(1.5), 1.0), ValueError, "output 0 must be a probability"),
+    (lambda: L.binary_cross_entropy_with_logits(vals(0.5), 2.0), ValueError, "must be a probability"),
+    (lambda: L.kl_divergence(vals(0.5, 0.5), [1.2, -0.2]), ValueError, "must be a probability"),
+    (lambda: L.kl_divergence(vals(0.5, 0.5), [0.5, 0.6]), ValueError, "must sum to 1"),
+    (lambda: L.hinge(vals(0.5), 0), ValueError, "must be -1 or \\+1, got 0.0 \\(map 0/1 labels"),
+    (lambda: L.mse(vals(1, 2), [1.0]), ValueError, r"2 output\(s\) but 1 target\(s\)"),
+    (lambda: L.mse(vals(1), math.nan), ValueError, "must be finite"),
+    (lambda: L.mse(vals(1), "1"), TypeError, "target must be a number"),
+    (lambda: L.mse(vals(1), Value(1.0)), TypeError, "targets are data"),
+    (lambda: L.mse(Value(1.0), 1.0), TypeError, "wrap a single output in a list"),
+    (lambda: L.mse([], []), ValueError, "outputs is empty"),
+    (lambda: L.mse(["a"], [1.0]), TypeError, r"outputs\[0\]"),
+    (lambda: L.l2_penalty(nn.MLP(1, [1], seed=0), -1.0), ValueError, "lam must be a finite number >= 0"),
+    (lambda: L.l2_penalty([1.0], 0.1), TypeError, r"params\[0\] must be a Value"),
+    (lambda: L.get_loss("l1"), ValueError, "unknown loss 'l1'; valid names: mse, half_mse"),
+    (lambda: L.get_loss(3), TypeError, "loss must be a name"),
+])
+def test_bad_targets_and_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_losses_on_floats_return_floats():
+    assert L.mse([0.5], 1.0) == 0.25
+    assert type(L.cross_entropy([1.0, 2.0], 1)) is float
+    assert type(L.hinge([0.5], -1)) is float
+
+
+def test_accuracy_rules():
+    assert L.accuracy_rule("mse") is None
+    assert L.accuracy_rule(L.cross_entropy)([0.1, 2.0, 0.3], 1) is True
+    assert L.accuracy_rule("hinge")([-0.2], -1.0) is True
+    assert L.accuracy_rule("binary_cross_entropy")([0.7], 0.0) is False
+    assert L.accuracy_rule("binary_cross_entropy_with_logits")([0.1], 1.0) is True
+    assert L.loss_name(L.hinge) == "hinge" and L.loss_name(len) is None

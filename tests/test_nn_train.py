@@ -1,0 +1,276 @@
+"""nn.train.fit: XOR, history, batch variants, reproducibility, Ctrl-C, progress output, bad input, evaluate."""
+
+import io
+import math
+import os
+import random
+import signal
+import sys
+
+import pytest
+
+import autograd_core as ag
+import nn
+from nn.losses import l2_penalty, mse
+from nn.train import TrainingDiverged
+
+XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+XOR_Y = [0, 1, 1, 0]
+
+
+def _regression_data(n=12):
+    rng = random.Random(0)
+    X = [[rng.uniform(-2, 2)] for _ in range(n)]
+    return X, [math.sin(x[0]) for x in X]
+
+
+def test_xor_is_learned_to_100_percent():
+    model = nn.MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    history = nn.fit(model, XOR_X, XOR_Y, "binary_cross_entropy_with_logits", opt, epochs=200, progress=False)
+    result = nn.evaluate(model, XOR_X, XOR_Y, "binary_cross_entropy_with_logits")
+    assert result.accuracy == 1.0
+    assert result.loss < 0.01
+    assert history.accuracy[-1] == 1.0
+    assert [int(model.predict(x)[0] > 0) for x in XOR_X] == XOR_Y
+
+
+def test_a_single_neuron_cannot_learn_xor():
+    # XOR is not linearly separable: a linear unit gets at most 3 of the 4 points right
+    model = nn.MLP(2, [1], output_activation="linear", seed=0)
+    opt = nn.Adam(model.parameters(), lr=0.1)
+    nn.fit(model, XOR_X, XOR_Y, "binary_cross_entropy_with_logits", opt, epochs=200, progress=False)
+    assert nn.evaluate(model, XOR_X, XOR_Y, "binary_cross_entropy_with_logits").accuracy <= 0.75
+
+
+def test_history_full_batch():
+    X, y = _regression_data()
+    model = nn.MLP(1, [2, 2, 1], activation="sigmoid", seed=1)
+    history = nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=0.5), epochs=20, progress=False)
+    assert history.steps == 20 and history.epochs == 20
+    assert history.step_loss == history.epoch_loss  # one step per epoch
+    assert history.accuracy is None  # regression
+    assert history.lr == [0.5] * 20
+    assert history.epoch_loss[-1] < history.epoch_loss[0]
+    assert not history.interrupted and not history.stopped_early
+    assert str(history).startswith("History: 20 epochs, 20 steps, loss ")
+
+
+@pytest.mark.parametrize("batch_size, steps_per_epoch", [(None, 1), (1, 12), (5, 3), (12, 1), (100, 1)])
+def test_batch_variants_step_counts(batch_size, steps_per_epoch):
+    X, y = _regression_data()
+    model = nn.MLP(1, [3, 1], seed=2)
+    history = nn.fit(model, X, y, mse, nn.SGD(model.parameters(), lr=0.05), epochs=3, batch_size=batch_size,
+                     progress=False, seed=0)
+    assert history.steps == 3 * steps_per_epoch == len(history.step_loss)
+    assert len(history.epoch_loss) == 3
+    sizes = [5, 5, 2] if batch_size == 5 else None
+    if sizes:  # the epoch loss is the batch-size weighted mean of its step losses
+        first = history.step_loss[:3]
+        assert history.epoch_loss[0] == pytest.approx(sum(s * n for s, n in zip(first, sizes)) / 12, rel=1e-14)
+
+
+def test_one_fit_step_is_the_manual_step():
+    X, y = _regression_data(5)
+    a, b = nn.MLP(1, [3, 1], seed=4), nn.MLP(1, [3, 1], seed=4)
+    nn.fit(a, X, y, "mse", nn.SGD(a.parameters(), lr=0.1), epochs=1, progress=False, l2=0.01)
+    total = ag.sum([mse(b(x), t) for x, t in zip(X, y)]) * (1 / 5) + l2_penalty(b, 0.01)
+    total.backward()
+    for p in b.parameters():
+        p.data -= 0.1 * p.grad
+    assert [p.data for p in a.parameters()] == pytest.approx([p.data for p in b.parameters()], rel=1e-15)
+
+
+def test_seeded_fit_is_reproducible_and_leaves_global_random_alone():
+    X, y = _regression_data()
+    random.seed(7)
+    state = random.getstate()
+    runs = []
+    for _ in range(2):
+        model = nn.MLP(1, [3, 1], seed=5)
+        h = nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=0.05), epochs=3, batch_size=4, seed=11,
+                   progress=False)
+        runs.append((h.step_loss, [p.data for p in model.parameters()]))
+    assert runs[0] == runs[1]
+    assert random.getstate() == state
+
+
+def test_accuracy_for_classification_and_custom_rule():
+    model = nn.MLP(2, [3, 2], seed=0)
+    h = nn.fit(model, XOR_X, XOR_Y, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), epochs=2, progress=False)
+    assert len(h.accuracy) == 2 and all(a in (0.0, 0.25, 0.5, 0.75, 1.0) for a in h.accuracy)
+    h2 = nn.fit(model, XOR_X, XOR_Y, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), epochs=1, progress=False,
+                accuracy=lambda outputs, target: True)
+    assert h2.accuracy == [1.0]
+    h3 = nn.fit(model, XOR_X, XOR_Y, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), epochs=1, progress=False,
+                accuracy=False)
+    assert h3.accuracy is None
+
+
+def test_learning_rate_schedule_is_recorded():
+    X, y = _regression_data()
+    model = nn.MLP(1, [2, 1], seed=0)
+    h = nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=nn.optim.StepSchedule(0.1, 2, 0.5)), epochs=5,
+               progress=False)
+    assert h.lr == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
+
+
+def test_callback_can_stop_early():
+    X, y = _regression_data()
+    model = nn.MLP(1, [2, 1], seed=0)
+    h = nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=0.1), epochs=50, progress=False,
+               callback=lambda hist: hist.epochs >= 3)
+    assert h.epochs == 3 and h.stopped_early and not h.interrupted
+
+
+def _snapshot(model):
+    return [p.data for p in model.parameters()]
+
+
+def test_keyboard_interrupt_inside_the_loss_returns_partial_history():
+    X, y = _regression_data(8)
+    model = nn.MLP(1, [3, 1], seed=0)
+    calls = {"n": 0}
+    snapshots = []
+
+    def loss(outputs, target):
+        calls["n"] += 1
+        if calls["n"] == 8 * 4 + 3:  # in the middle of the 5th full-batch step
+            raise KeyboardInterrupt
+        return mse(outputs, target)
+
+    h = nn.fit(model, X, y, loss, nn.SGD(model.parameters(), lr=0.1), epochs=10, progress=False,
+               callback=lambda hist: snapshots.append(_snapshot(model)))
+    assert h.interrupted
+    assert h.steps == 4 == len(h.step_loss) == len(h.epoch_loss)
+    assert _snapshot(model) == snapshots[-1]  # the cut step changed no parameter
+
+
+def test_keyboard_interrupt_inside_a_callback_returns_partial_history():
+    X, y = _regression_data(8)
+    model = nn.MLP(1, [3, 1], seed=0)
+
+    def callback(hist):
+        if hist.epochs == 2:
+            raise KeyboardInterrupt
+
+    h = nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=0.1), epochs=10, batch_size=4, progress=False,
+               callback=callback)
+    assert h.interrupted and h.epochs == 2 and h.steps == 4
+
+
+def test_real_sigint_finishes_the_step_then_stops():
+    X, y = _regression_data(8)
+    model = nn.MLP(1, [3, 1], seed=0)
+    previous = signal.getsignal(signal.SIGINT)
+
+    def callback(hist):
+        if hist.epochs == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    h = nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=0.1), epochs=10, progress=False,
+               callback=callback)
+    assert h.interrupted and h.epochs == 3 and h.steps == 3
+    assert signal.getsignal(signal.SIGINT) is previous  # the handler is restored
+
+
+def test_second_sigint_interrupts_the_step_at_once():
+    X, y = _regression_data(4)
+    model = nn.MLP(1, [3, 1], seed=0)
+    calls = {"n": 0}
+
+    def loss(outputs, target):
+        calls["n"] += 1
+        if calls["n"] == 6:  # second step: two Ctrl-C in a row
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+        return mse(outputs, target)
+
+    before = []
+    h = nn.fit(model, X, y, loss, nn.SGD(model.parameters(), lr=0.1), epochs=5, progress=False,
+               callback=lambda hist: before.append(_snapshot(model)))
+    assert h.interrupted and h.steps == 1
+    assert _snapshot(model) == before[-1]
+
+
+def test_diverging_training_raises_with_history():
+    X, y = _regression_data(4)
+    model = nn.MLP(1, [2, 1], seed=0)
+    calls = {"n": 0}
+
+    def loss(outputs, target):
+        calls["n"] += 1
+        return mse(outputs, target) * (1e308 if calls["n"] > 8 else 1.0) * 10.0
+
+    with pytest.raises(TrainingDiverged, match="diverged at step 2 .*lower the learning rate") as info:
+        nn.fit(model, X, y, loss, nn.SGD(model.parameters(), lr=0.01), epochs=5, progress=False)
+    assert info.value.history.steps == 2
+    assert isinstance(info.value, FloatingPointError)
+
+
+class _FakeTTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_silent_without_a_terminal(capsys):
+    X, y = _regression_data(4)
+    model = nn.MLP(1, [2, 1], seed=0)
+    nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=0.1), epochs=3, progress=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_progress_bar_on_a_terminal(monkeypatch):
+    pytest.importorskip("tqdm")
+    fake = _FakeTTY()
+    monkeypatch.setattr(sys, "stdout", fake)
+    X, y = _regression_data(4)
+    model = nn.MLP(1, [2, 1], seed=0)
+    nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=0.1), epochs=3, progress=True)
+    text = fake.getvalue()
+    assert "3/3" in text and "loss=" in text
+
+
+def test_plain_progress_line_without_tqdm(monkeypatch):
+    fake = _FakeTTY()
+    monkeypatch.setattr(sys, "stdout", fake)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # makes `from tqdm.auto import tqdm` an ImportError
+    model = nn.MLP(2, [2, 2], seed=0)
+    nn.fit(model, XOR_X, XOR_Y, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), epochs=3, progress=True)
+    text = fake.getvalue()
+    assert "\repoch 3/3 loss " in text and "accuracy" in text and text.endswith("\n")
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"epochs": 0}, ValueError, "epochs must be a positive int, got 0"),
+    ({"epochs": 2.0}, ValueError, "epochs must be a positive int"),
+    ({"loss": "l1"}, ValueError, "unknown loss 'l1'; valid names"),
+    ({"optimizer": object()}, TypeError, "optimizer must have step"),
+    ({"l2": -0.1}, ValueError, "l2 must be a finite number >= 0"),
+    ({"accuracy": True}, TypeError, "accuracy must be None"),
+    ({"callback": 3}, TypeError, "callback must be callable"),
+    ({"y": [0, 1, 1]}, ValueError, "X has 4 examples but y has 3"),
+    ({"batch_size": 0}, ValueError, "batch_size"),
+    ({"model": lambda x: x}, TypeError, "model must be an nn.Module"),
+    ({"y": [0, 1, 2, 0]}, ValueError, "class index 2 is out of range for 2 classes"),
+    ({"X": [[0.0], [1.0], [0.0], [1.0]]}, ValueError, "expected an input of length 2, got length 1"),
+    ({"loss": lambda o, t: 1.0}, TypeError, "the loss must return a Value"),
+])
+def test_bad_arguments(kwargs, error, message):
+    model = nn.MLP(2, [2, 2], seed=0)
+    args = {"model": model, "X": XOR_X, "y": XOR_Y, "loss": "cross_entropy",
+            "optimizer": nn.SGD(model.parameters(), lr=0.1), "epochs": 2, "progress": False}
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        nn.fit(**args)
+
+
+def test_evaluate_does_not_train_or_build_graphs():
+    model = nn.MLP(2, [3, 2], seed=0)
+    before = _snapshot(model)
+    result = nn.evaluate(model, XOR_X, XOR_Y, "cross_entropy")
+    manual = sum(nn.losses.cross_entropy(model.predict(x), t) for x, t in zip(XOR_X, XOR_Y)) / 4
+    assert result.loss == pytest.approx(manual, rel=1e-14)
+    assert 0.0 <= result.accuracy <= 1.0
+    assert _snapshot(model) == before
+    assert nn.evaluate(model, XOR_X, [[0.0, 1.0]] * 4, "mse").accuracy is None
