@@ -6,6 +6,7 @@ Public names only; the code lives in the submodules (see ARCHITECTURE in the REA
 from .anomaly import AnomalyError, detect_anomaly
 from .check import GradcheckError, gradcheck, gradgradcheck
 from .expr import Expression, ExpressionError, parse_expression
+from .files import atomic_write
 from .functional import grad, hessian, jacobian, value_and_grad
 from .graph import gradients, topological_order, zero_grad
 from .html import step_page
@@ -46,6 +47,7 @@ __all__ = [
     "Value",
     "anomaly_enabled",
     "apply",
+    "atomic_write",
     "backward_steps",
     "cos",
     "current_scope",

@@ -7,8 +7,8 @@ backward picks its checked variant once per call.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 __all__ = ["AnomalyError", "detect_anomaly"]
 
@@ -99,8 +99,8 @@ def _forward_anomaly(op, parents, arg, result: float) -> AnomalyError:
     if op.name in ("pow", "rpow") and arg is not None:
         datas = datas + (arg,)
     cause = likely_cause(op.name, datas, result)
-    return AnomalyError(f"{op.name} produced {result!r} in the forward pass from operands {_operands(parents, arg, op)}:"
-                        f" {cause}")
+    operands = _operands(parents, arg, op)
+    return AnomalyError(f"{op.name} produced {result!r} in the forward pass from operands {operands}: {cause}")
 
 
 def _domain_anomaly(kind: type, message: str, op_name: str, datas: tuple) -> Exception:

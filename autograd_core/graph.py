@@ -7,7 +7,8 @@ Nothing here recurses, so graph depth is limited by memory, not by Python's recu
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence, Union
+from collections.abc import Iterable, Sequence
+from typing import Union
 
 from .anomaly import _backward_anomaly
 

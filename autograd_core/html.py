@@ -20,12 +20,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import secrets
 import xml.etree.ElementTree as ET
 from html import escape
 from pathlib import Path
 from typing import Union
 
+from .files import atomic_write
 from .graph import topological_order
 from .value import Value, _to_float
 
@@ -259,15 +259,5 @@ def step_page(root: Value, path: Union[str, os.PathLike], *, title: str | None =
     if not directory.is_dir():
         raise FileNotFoundError(f"step_page: directory {str(directory)!r} does not exist")
     text = step_page_html(root, title=title, grad=grad, rankdir=rankdir, precision=precision, max_steps=max_steps)
-    # a fresh hidden name in the same directory; mode "x" keeps the usual permissions (mkstemp's are 0600)
-    tmp = directory / f".{target.name}.{secrets.token_hex(8)}.tmp"
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        # never leave the temporary file behind, whatever went wrong
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(target, text)
     return sum(1 for v in topological_order(root) if not v.is_leaf)

@@ -16,8 +16,8 @@ is tested automatically. :func:`define_op` adds user-defined primitives to the s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 __all__ = ["Op", "Domain", "OPS", "define_op", "get_op"]
 
@@ -93,12 +93,12 @@ class Op:
         forward: Callable[..., float],
         derivs: tuple,
         *,
-        param: Optional[str] = None,
-        domains: Optional[tuple] = None,
+        param: str | None = None,
+        domains: tuple | None = None,
         param_domain: Domain = REALS,
-        check: Optional[Callable] = None,
-        symbol: Optional[str] = None,
-        sympy: Optional[Callable] = None,
+        check: Callable | None = None,
+        symbol: str | None = None,
+        sympy: Callable | None = None,
         smooth: bool = True,
         kinks: tuple = (),
         doc: str = "",
@@ -165,11 +165,11 @@ def define_op(
     forward: Callable[..., float],
     derivatives: tuple | list | Callable,
     *,
-    arity: Optional[int] = None,
-    param: Optional[str] = None,
-    domains: Optional[tuple] = None,
+    arity: int | None = None,
+    param: str | None = None,
+    domains: tuple | None = None,
     param_domain: Domain = REALS,
-    sympy: Optional[Callable] = None,
+    sympy: Callable | None = None,
     smooth: bool = True,
     kinks: tuple = (),
     doc: str = "",
@@ -444,7 +444,8 @@ VPOW = _register(Op("vpow", 2, lambda x, y, a=None: _pow_f(x, y),
                     (lambda x, y, out, a: y * _powf(x, y - 1.0),
                      lambda x, y, out, a: _out_log_base(out, x)),
                     domains=(POSITIVE, Domain(-3.0, 3.0)), check=_check_vpow, symbol="**",
-                    sympy=lambda x, y, a: x ** y, doc="x ** y with a Value exponent; d/dx = y x^(y-1), d/dy = out log x",
+                    sympy=lambda x, y, a: x ** y,
+                    doc="x ** y with a Value exponent; d/dx = y x^(y-1), d/dy = out log x",
                     builtin=True))
 SUM = _register(Op("sum", -1, _sum_f, (None,), param="start", param_domain=Domain(-10.0, 10.0),
                    doc="start + x_0 + x_1 + ... (left to right); every local derivative is 1", builtin=True))

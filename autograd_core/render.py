@@ -10,10 +10,10 @@ call every node the same.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Union
 
+from .files import atomic_write
 from .graph import topological_order
 from .trace import Step, _expression, _numbering
 from .value import Value
@@ -307,17 +307,7 @@ def render_to(obj, path: Union[str, os.PathLike], format: str | None = None, **d
         data = _pipe(digraph, fmt, "render_to")
     else:
         raise ValueError(f"render_to: unknown format {fmt!r} (from {str(target)!r}); use .svg, .png, .pdf or .dot")
-    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    return atomic_write(target, data)
 
 
 def text_tree(v: Value, max_nodes: int = 200) -> str:

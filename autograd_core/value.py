@@ -10,10 +10,10 @@ The only global state is the documented switches: :func:`no_grad`, :func:`scope`
 
 from __future__ import annotations
 
-import math
 import numbers
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Optional, Union
+from typing import Union
 
 from . import ops as _ops
 from .anomaly import _domain_anomaly, _forward_anomaly
@@ -33,7 +33,7 @@ _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 _grad_enabled = True
 _anomaly = False
 _scope_stack: list[str] = []
-_scope: Optional[str] = None
+_scope: str | None = None
 _plain = True
 
 
@@ -94,7 +94,7 @@ def scope(name: str) -> Iterator[str]:
         _refresh()
 
 
-def current_scope() -> Optional[str]:
+def current_scope() -> str | None:
     """The innermost active scope path (``"layer1/neuron0"``), or None."""
     return _scope
 
@@ -158,12 +158,12 @@ class Value:
         return "" if op is None else op.name
 
     @property
-    def op_entry(self) -> Optional[_ops.Op]:
+    def op_entry(self) -> _ops.Op | None:
         """The op table entry that produced this Value (None for a leaf)."""
         return self._op
 
     @property
-    def arg(self) -> Optional[float]:
+    def arg(self) -> float | None:
         """The op's constant parameter (the exponent of ``x ** 3``, the slope of ``leaky_relu``), or None."""
         return self._arg
 
@@ -196,7 +196,7 @@ class Value:
 
         return text_tree(self, max_nodes=max_nodes)
 
-    def _repr_svg_(self) -> Optional[str]:
+    def _repr_svg_(self) -> str | None:
         # Jupyter shows a Value as its graph when graphviz and dot are available; otherwise it falls back to repr.
         try:
             from .render import draw
@@ -216,7 +216,7 @@ class Value:
         g = grad if type(grad) is float else _to_float(grad, "backward(grad=...)")
         _backward_pass(self, g, _anomaly)
 
-    def detach(self) -> "Value":
+    def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self.data, self.label)
 
@@ -304,51 +304,51 @@ class Value:
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ functions (one per table entry)
-    def exp(self) -> "Value":
+    def exp(self) -> Value:
         """e^x; derivative e^x. OverflowError above x = 709.78."""
         return _apply1(_ops.EXP, self, None)
 
-    def log(self) -> "Value":
+    def log(self) -> Value:
         """Natural logarithm; derivative 1/x. ValueError for x <= 0."""
         return _apply1(_ops.LOG, self, None)
 
-    def sqrt(self) -> "Value":
+    def sqrt(self) -> Value:
         """Square root; derivative 1 / (2 sqrt x). ValueError for x < 0."""
         return _apply1(_ops.SQRT, self, None)
 
-    def tanh(self) -> "Value":
+    def tanh(self) -> Value:
         """tanh x; derivative 1 - tanh(x)^2."""
         return _apply1(_ops.TANH, self, None)
 
-    def sigmoid(self) -> "Value":
+    def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow; derivative s (1 - s)."""
         return _apply1(_ops.SIGMOID, self, None)
 
-    def relu(self) -> "Value":
+    def relu(self) -> Value:
         """max(0, x); derivative 1 for x > 0, else 0 (0 at x = 0, as in PyTorch)."""
         return _apply1(_ops.RELU, self, None)
 
-    def leaky_relu(self, slope: Number = 0.01) -> "Value":
+    def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, else slope * x; derivative 1 or slope."""
         return _apply1(_ops.LEAKY_RELU, self, _to_float(slope, "leaky_relu(slope=...)"))
 
-    def softplus(self) -> "Value":
+    def softplus(self) -> Value:
         """ln(1 + e^x), computed without overflow; derivative sigmoid(x)."""
         return _apply1(_ops.SOFTPLUS, self, None)
 
-    def elu(self, alpha: Number = 1.0) -> "Value":
+    def elu(self, alpha: Number = 1.0) -> Value:
         """x for x > 0, else alpha (e^x - 1); derivative 1 or alpha e^x."""
         return _apply1(_ops.ELU, self, _to_float(alpha, "elu(alpha=...)"))
 
-    def sin(self) -> "Value":
+    def sin(self) -> Value:
         """sin x; derivative cos x."""
         return _apply1(_ops.SIN, self, None)
 
-    def cos(self) -> "Value":
+    def cos(self) -> Value:
         """cos x; derivative -sin x."""
         return _apply1(_ops.COS, self, None)
 
-    def step(self) -> "Value":
+    def step(self) -> Value:
         """Binary step: 0 for x < 0, else 1; derivative 0."""
         return _apply1(_ops.STEP, self, None)
 
@@ -359,7 +359,7 @@ def _cmp(other: object) -> float:
     return _to_float(other, "comparison")
 
 
-def _lift(x: object) -> Optional[Value]:
+def _lift(x: object) -> Value | None:
     """A constant operand as a leaf Value; None for types the operators do not take (they return NotImplemented)."""
     if type(x) is float:
         # hot path (a network's inputs, constants in expressions): build the leaf without __init__'s validation
@@ -454,7 +454,7 @@ def _apply2(op: _ops.Op, x: Value, y: Value) -> Value:
     return _make(op, data, (x, y), None)
 
 
-def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Optional[Number] = None):
+def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | None = None):
     """Apply a table op (an :class:`Op` or its name) to inputs.
 
     With at least one Value input, the result is a recorded Value. With plain numbers only, the result is a float

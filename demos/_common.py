@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import os
+import io
 import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from autograd_core import atomic_write
 
 __all__ = [
     "DEFAULT_OUT",
@@ -66,17 +67,9 @@ def parse_args(name: str, description: str, argv: Sequence[str] | None, quick_he
 
 def _atomic_write(path: Path, write) -> Path:
     """Call ``write(file_object)`` on a temporary file next to ``path``, then rename it to ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        # whatever interrupted the write, never leave the temporary file behind
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    buffer = io.BytesIO()
+    write(buffer)
+    return atomic_write(path, buffer.getvalue())
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -19,11 +19,10 @@ import json
 import math
 import numbers
 import os
-import tempfile
 from abc import ABC, abstractmethod
 from typing import NamedTuple, Union
 
-from autograd_core import Value, no_grad
+from autograd_core import Value, atomic_write, no_grad
 
 __all__ = ["Module", "ParamTensor", "ModelFileError", "FILE_FORMAT", "FILE_VERSION", "MAX_FILE_BYTES", "load"]
 
@@ -204,20 +203,7 @@ class Module(ABC):
         document = {"format": FILE_FORMAT, "version": FILE_VERSION, "model": self.config(),
                     "state": self.state_dict()}
         text = json.dumps(document, allow_nan=False)
-        target = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(target))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            # never leave the temporary file behind, whatever interrupted the write
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, text)
 
     @classmethod
     def load(cls, path: Union[str, os.PathLike], max_bytes: int = MAX_FILE_BYTES) -> Module:
