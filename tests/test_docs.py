@@ -97,16 +97,10 @@ def _run_file(path: Path, check_output: bool) -> int:
 
 @pytest.fixture
 def doc_env(tmp_path, monkeypatch):
-    import autograd_core
-
-    # blocks may define custom ops: restore the table so they never leak into tests that iterate it
-    saved = dict(autograd_core.OPS)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")  # a block that plots must never need a display
     monkeypatch.syspath_prepend(str(ROOT))  # blocks may import demos or benchmarks from the checkout
-    yield tmp_path
-    autograd_core.OPS.clear()
-    autograd_core.OPS.update(saved)
+    return tmp_path
 
 
 def test_tutorial_blocks_run_and_print_what_is_shown(doc_env):

@@ -19,15 +19,6 @@ OP_NAMES = sorted(OPS)
 SUM = OPS["sum"]
 
 
-@pytest.fixture(autouse=True)
-def restore_op_table():
-    # other tests define ops; the table is restored in place so that no test leaks entries into another
-    saved = dict(OPS)
-    yield
-    OPS.clear()
-    OPS.update(saved)
-
-
 def build(op, inputs, arg):
     """The op applied to fresh leaves: (leaves, output Value)."""
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
