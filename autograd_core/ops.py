@@ -112,12 +112,7 @@ class Op:
         if not isinstance(derivs, tuple) or len(derivs) != n:
             raise ValueError(f"define_op: op {name!r} has arity {arity} and needs {n} local derivative(s), "
                              f"got {derivs!r}")
-        if not callable(forward):
-            raise TypeError(f"define_op: forward of op {name!r} must be callable, got {type(forward).__name__}")
-        for d in derivs:
-            if d is not None and not callable(d):
-                raise TypeError(f"define_op: local derivatives of op {name!r} must be callable or None (constant 1), "
-                                f"got {type(d).__name__}")
+        _check_callables(name, forward, derivs)
         self.name = name
         self.arity = arity
         self.forward = forward
@@ -145,6 +140,15 @@ class Op:
 
 
 OPS: dict[str, Op] = {}
+
+
+def _check_callables(name: str, forward, derivs) -> None:
+    if not callable(forward):
+        raise TypeError(f"define_op: forward of op {name!r} must be callable, got {type(forward).__name__}")
+    for d in derivs:
+        if d is not None and not callable(d):
+            raise TypeError(f"define_op: local derivatives of op {name!r} must be callable or None (constant 1), "
+                            f"got {type(d).__name__}")
 
 
 def _register(op: Op) -> Op:
@@ -204,12 +208,7 @@ def define_op(
     if arity is None:
         arity = len(derivatives)
     # checked before _drop_arg wraps them: the wrapper itself is always callable
-    if not callable(forward):
-        raise TypeError(f"define_op: forward of op {name!r} must be callable, got {type(forward).__name__}")
-    for d in derivatives:
-        if d is not None and not callable(d):
-            raise TypeError(f"define_op: local derivatives of op {name!r} must be callable or None (constant 1), "
-                            f"got {type(d).__name__}")
+    _check_callables(name, forward, derivatives)
     if arity not in (1, 2):
         # apply() has no calling convention for a variadic user op, so it could never be used
         raise ValueError(f"define_op: op {name!r} must take 1 or 2 inputs (one local derivative each), got arity "
