@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Union
 
+from .functional import _not_a_value
 from .graph import gradients, topological_order
 from .ops import SUM, Op
 from .value import Value, apply, is_grad_enabled
@@ -180,14 +181,7 @@ def _output(where: str, f: Callable, datas: Sequence[float], labels: list[str]) 
     out = f(*leaves)
     if isinstance(out, Value):
         return out, leaves
-    if isinstance(out, (list, tuple)):
-        raise TypeError(f"{where}: f returned a {type(out).__name__} of {len(out)} items; it must return one Value. "
-                        f"Check each output separately: {where}(lambda *xs: f(*xs)[k], inputs)")
-    if isinstance(out, numbers.Real) and not isinstance(out, bool):
-        raise TypeError(f"{where}: f returned the plain number {out!r}, not a Value, so nothing was recorded: build "
-                        "it with Value arithmetic and autograd_core's functions (autograd_core.sin, ...) instead of "
-                        "math.*")
-    raise TypeError(f"{where}: f must return a Value, got {type(out).__name__}")
+    raise _not_a_value(where, out, f"check each output separately: {where}(lambda *xs: f(*xs)[k], inputs)")
 
 
 def _perturbed(where: str, labels: list[str], j: int, datas: Sequence[float], eps: float,
