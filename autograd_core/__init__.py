@@ -3,7 +3,7 @@
 Public names only; the code lives in the submodules (see ARCHITECTURE in the README).
 """
 
-from .anomaly import AnomalyError, detect_anomaly
+from .anomaly import AnomalyError
 from .check import GradcheckError, gradcheck, gradgradcheck
 from .expr import Expression, ExpressionError, parse_expression
 from .files import atomic_write
@@ -13,20 +13,16 @@ from .html import step_page
 from .ops import OPS, Domain, Op, define_op, get_op
 from .render import draw, render_to, text_tree
 from .trace import Step, backward_steps, explain
+from .switches import anomaly_enabled, current_scope, detect_anomaly, is_grad_enabled, no_grad, scope
 from .value import (
     Value,
-    anomaly_enabled,
     apply,
     cos,
-    current_scope,
     elu,
     exp,
-    is_grad_enabled,
     leaky_relu,
     log,
-    no_grad,
     relu,
-    scope,
     sigmoid,
     sin,
     softplus,

@@ -1,16 +1,15 @@
-"""Anomaly mode: stop at the first op that produces nan or inf, forward or backward, and say why.
+"""Anomaly mode's errors: stop at the first op that produces nan or inf, forward or backward, and say why.
 
-Outside ``detect_anomaly()`` nothing is checked: the forward hot path tests one switch it tests anyway, and
-backward picks its checked variant once per call.
+The switch itself is :func:`autograd_core.detect_anomaly` (per thread, in :mod:`autograd_core.switches`); the
+reasons come from the op table's one explainer, :meth:`autograd_core.Op.explain`. Outside anomaly mode nothing is
+checked: the forward hot path tests one flag it tests anyway, and backward picks its checked walk once per call.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-__all__ = ["AnomalyError", "detect_anomaly"]
+__all__ = ["AnomalyError", "forward_anomaly", "domain_error", "backward_anomaly", "describe_node"]
 
 _BIG = "the largest float (1.8e308)"
 
@@ -36,27 +35,8 @@ _AS_ANOMALY = {ValueError: AnomalyValueError, ZeroDivisionError: AnomalyZeroDivi
                OverflowError: AnomalyOverflowError}
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Context manager: raise :class:`AnomalyError` at the first nan or inf, forward or backward.
-
-    Domain errors (``log`` of 0, ``0 ** -1``, ``exp`` overflow) are raised as subclasses of both AnomalyError and
-    their usual type (ValueError, ZeroDivisionError, OverflowError), with the likely cause in the message.
-    """
-    from . import value
-
-    previous = value._set_anomaly(True)
-    try:
-        yield
-    finally:
-        value._set_anomaly(previous)
-
-
-def _describe(node) -> str:
-    return f"'{node.label}'" if node.label else f"unlabelled {node.op or 'leaf'}"
-
-
-def _at(node) -> str:
+def describe_node(node) -> str:
+    """``node 'h'`` for a labelled node, ``an unlabelled node`` otherwise."""
     return f"node '{node.label}'" if node.label else "an unlabelled node"
 
 
@@ -67,65 +47,45 @@ def _operands(parents, arg, op) -> str:
     return shown
 
 
-def _nonfinite(x: float) -> bool:
-    return not math.isfinite(x)
+def domain_error(op, parents: tuple, arg, exc: Exception, anomaly: bool) -> Exception:
+    """A math error raised by an op's forward, rebuilt as a typed error naming the op, the operands and labels.
+
+    In anomaly mode the type is also an :class:`AnomalyError` (``AnomalyValueError`` is a ValueError too).
+    """
+    datas = [p.data for p in parents]
+    kind, reason = op.explain(datas, arg, exc=exc)
+    shown = "got " + ", ".join(repr(d) for d in datas)
+    if op.param is not None and arg is not None:
+        shown += f" ({op.param}={arg!r})"
+    labels = [p.label for p in parents if p.label]
+    where = f" (Value {', '.join(repr(x) for x in labels)})" if labels else ""
+    message = f"{op.name}: {reason}, {shown}{where}"
+    return _AS_ANOMALY.get(kind, AnomalyError)(message) if anomaly else kind(message)
 
 
-def likely_cause(op_name: str, inputs: tuple, result: float) -> str:
-    """A one-line guess at why ``op_name(*inputs)`` gave ``result`` (nan, inf, or a domain error)."""
-    bad = [x for x in inputs if _nonfinite(x)]
-    if bad:
-        return (f"an operand is already {bad[0]!r}: it was a leaf's data or came from an op run outside "
-                "anomaly mode")
-    if op_name == "log" and inputs and inputs[0] == 0:
-        return "log of 0"
-    if op_name == "log" and inputs and inputs[0] < 0:
-        return "log of a negative number"
-    if op_name == "sqrt" and inputs and inputs[0] < 0:
-        return "square root of a negative number"
-    if op_name in ("pow", "vpow", "rpow"):
-        return "0 to a negative power" if any(x == 0 for x in inputs) else \
-            ("a negative base to a non-integer power" if any(x < 0 for x in inputs) else
-             f"overflow: the result exceeds {_BIG}")
-    if op_name == "div" and len(inputs) == 2 and inputs[1] == 0:
-        return "division by 0"
-    if result != result:
-        return "the op is undefined at these inputs (nan)"
-    return f"overflow: the result exceeds {_BIG}"
+def forward_anomaly(op, parents: tuple, arg, result: float) -> AnomalyError:
+    """The forward pass produced ``result`` (nan or inf) at this op: what happened and why."""
+    _, cause = op.explain([p.data for p in parents], arg, result)
+    return AnomalyError(f"{op.name} produced {result!r} in the forward pass from operands "
+                        f"{_operands(parents, arg, op)}: {cause}")
 
 
-def _forward_anomaly(op, parents, arg, result: float) -> AnomalyError:
-    datas = tuple(p.data for p in parents)
-    if op.name in ("pow", "rpow") and arg is not None:
-        datas = datas + (arg,)
-    cause = likely_cause(op.name, datas, result)
-    operands = _operands(parents, arg, op)
-    return AnomalyError(f"{op.name} produced {result!r} in the forward pass from operands {operands}: {cause}")
-
-
-def _domain_anomaly(kind: type, message: str, op_name: str, datas: tuple) -> Exception:
-    # an OverflowError is an infinite result, not an undefined one
-    cause = likely_cause(op_name, datas, math.inf if issubclass(kind, OverflowError) else math.nan)
-    return _AS_ANOMALY.get(kind, AnomalyError)(f"{message}; likely cause: {cause}")
-
-
-def _backward_anomaly(node, index: int, upstream: float, local: float, before: float) -> AnomalyError:
-    op = node._op
+def backward_anomaly(node, index: int, upstream, local, before) -> AnomalyError:
+    """The gradient of input ``index`` of ``node`` became non-finite in backward: where, and the likely cause."""
+    upstream, local = float(upstream), float(local)
+    before = 0.0 if before is None else float(before)
+    op = node.op_entry
     parent = node.parents[index]
-    where = f"{op.name} at {_at(node)} (output {node.data!r}, operands {_operands(node.parents, node._arg, op)})"
-    if _nonfinite(upstream):
+    who = f"'{parent.label}'" if parent.label else f"unlabelled {parent.op or 'leaf'}"
+    where = f"{op.name} at {describe_node(node)} (output {node.data!r}, operands {_operands(node.parents, node.arg, op)})"
+    if not math.isfinite(upstream):
         cause = f"the upstream gradient arriving at this node is already {upstream!r}"
-    elif _nonfinite(local):
-        if op.name in ("pow", "vpow", "sqrt") and any(p.data == 0 for p in node.parents):
-            cause = f"the local derivative is {local!r}: 0 to a negative power in the derivative of {op.name} at 0"
-        elif op.name in ("log", "div") and any(abs(p.data) < 1e-300 for p in node.parents):
-            cause = f"the local derivative is {local!r}: 1/x overflows for x this close to 0 (log of 0)"
-        else:
-            cause = f"the local derivative is {local!r} at these inputs"
+    elif not math.isfinite(local):
+        cause = f"the local derivative is {local!r} at these operands ({op.doc})"
         if upstream == 0 and math.isinf(local):
             # an infinite local derivative times a zero upstream gradient gives nan, not inf
             cause = f"0 x inf: the upstream gradient is 0.0 and {cause}"
     else:
-        cause = (f"overflow: upstream {upstream!r} x local {local!r} added to {before!r} exceeds {_BIG}")
-    return AnomalyError(f"backward: the gradient of input {index} ({_describe(parent)}) of {where} became "
-                        f"non-finite; likely cause: {cause}")
+        cause = f"overflow: upstream {upstream!r} x local {local!r} added to {before!r} exceeds {_BIG}"
+    return AnomalyError(f"backward: the gradient of input {index} ({who}) of {where} became non-finite; likely "
+                        f"cause: {cause}")

@@ -22,11 +22,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Union
 
-from .functional import _not_a_value
+from .functional import not_a_value
 from .graph import gradients, topological_order
-from .ops import SUM, Op
-from .value import Value, apply, is_grad_enabled
-from .value import sum as _value_sum
+from .ops import Op
+from .switches import is_grad_enabled
+from .value import Value, apply
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -99,16 +99,9 @@ def _inputs_text(op: Op, datas: Sequence[float], arg) -> str:
     return text
 
 
-def _forward(op: Op, datas: Sequence[float], arg) -> float:
-    # the table's calling convention: variadic forward(inputs_tuple, arg), fixed arity forward(*inputs, arg)
-    if op.arity == -1:
-        return op.forward(tuple(datas), arg)
-    return op.forward(*datas, arg)
-
-
 def _float_local(op: Op, datas: Sequence[float], arg, i: int) -> float:
     # local derivative i on floats at datas, with the output recomputed from the op's forward
-    return float(op.local_derivatives(tuple(datas), _forward(op, datas, arg), arg)[i])
+    return float(op.local_derivatives(tuple(datas), op.forward(*datas, arg), arg)[i])
 
 
 def _step(x: float, eps: float) -> float:
@@ -133,13 +126,6 @@ def _central(fn: Callable[[list], float], datas: Sequence[float], j: int, eps: f
 
 def _near_kink(op: Op, datas: Sequence[float], eps: float) -> bool:
     return any(abs(x - k) <= _step(x, eps) for x in datas for k in op.kinks)
-
-
-def _rebuild(op: Op, leaves: list, arg) -> Value:
-    # the op applied to fresh leaves: its local derivatives on Values are then functions of these leaves alone
-    if op is SUM:
-        return _value_sum(leaves, start=arg)
-    return apply(op, *leaves, arg=arg)
 
 
 def _prepare(where: str, inputs: Inputs) -> tuple[list[float], list[str]]:
@@ -181,7 +167,7 @@ def _output(where: str, f: Callable, datas: Sequence[float], labels: list[str]) 
     out = f(*leaves)
     if isinstance(out, Value):
         return out, leaves
-    raise _not_a_value(where, out, f"check each output separately: {where}(lambda *xs: f(*xs)[k], inputs)")
+    raise not_a_value(where, out, f"check each output separately: {where}(lambda *xs: f(*xs)[k], inputs)")
 
 
 def _perturbed(where: str, labels: list[str], j: int, datas: Sequence[float], eps: float,
@@ -209,17 +195,17 @@ class _Fault:
 
 
 def _skip_note(op: Op, v: Value, position: int, datas: Sequence[float], why: str) -> str:
-    return f"{op.name} at {_node_name(v, position)} ({_inputs_text(op, datas, v._arg)}): {why}"
+    return f"{op.name} at {_node_name(v, position)} ({_inputs_text(op, datas, v.arg)}): {why}"
 
 
 def _localise_first(out: Value, eps: float, atol: float, rtol: float, skipped: list[str]) -> _Fault | None:
     """The first node (topological order) whose op's local derivatives disagree with central differences."""
     for position, v in enumerate(topological_order(out)):
-        op = v._op
+        op = v.op_entry
         if op is None:
             continue
         datas = [p.data for p in v.parents]
-        arg = v._arg
+        arg = v.arg
         if _near_kink(op, datas, eps):
             skipped.append(_skip_note(op, v, position, datas, "within eps of a kink"))
             continue
@@ -230,7 +216,7 @@ def _localise_first(out: Value, eps: float, atol: float, rtol: float, skipped: l
             continue
         for i in range(len(datas)):
             try:
-                numeric, rounding = _central(lambda xs, op=op, arg=arg: _forward(op, xs, arg), datas, i, eps)
+                numeric, rounding = _central(lambda xs, op=op, arg=arg: op.forward(*xs, arg), datas, i, eps)
             except _MATH_ERRORS:
                 skipped.append(_skip_note(op, v, position, datas, "forward undefined within eps (domain edge)"))
                 continue
@@ -257,18 +243,18 @@ def _localise_second(out: Value, eps: float, atol: float, rtol: float, skipped: 
     run, agree with their float values, and have derivatives matching central differences of the float ones.
     """
     for position, v in enumerate(topological_order(out)):
-        op = v._op
+        op = v.op_entry
         if op is None or all(d is None for d in op.derivs):
             continue  # no op at a leaf; derivatives that are all the constant 1 have exact zero derivatives
         datas = [p.data for p in v.parents]
-        arg = v._arg
+        arg = v.arg
         where = f"op '{op.name}' at {_node_name(v, position)} ({_inputs_text(op, datas, arg)})"
         if _near_kink(op, datas, eps):
             skipped.append(_skip_note(op, v, position, datas, "within eps of a kink"))
             continue
         leaves = [Value(d) for d in datas]
         try:
-            node = _rebuild(op, leaves, arg)
+            node = apply(op, *leaves, arg=arg)  # fresh leaves: derivatives depend on them alone
             on_values = op.local_derivatives(tuple(leaves), node, arg)
         except _MATH_ERRORS as e:
             skipped.append(_skip_note(op, v, position, datas, f"its local derivative raised {type(e).__name__}"))

@@ -40,7 +40,6 @@ from typing import Union
 
 from . import ops as _ops
 from .value import Value, apply
-from .value import sum as _value_sum
 
 __all__ = ["Expression", "ExpressionError", "parse_expression", "LIMITS", "check_variable_name"]
 
@@ -69,7 +68,7 @@ _STRUCTURAL = frozenset("+-*/%@&|^~<>=!.,:;([{")
 _KEYWORDS = re.compile(r"\b(?:and|or|not|if|else|for|in|is|lambda|await|yield|async|from)\b")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
-_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}  # the op table finds the op by symbol
 _BINARY_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.Mod: "%",
                   ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
                   ast.LShift: "<<", ast.RShift: ">>"}
@@ -124,7 +123,7 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def _callable_ops() -> list[str]:
-    return sorted(name for name, op in _ops.OPS.items() if op.arity in (1, 2) or name == "sum")
+    return sorted(_ops.OPS)
 
 
 def check_variable_name(name: object, where: str = "variable") -> str:
@@ -285,7 +284,7 @@ class Expression:
                 if op_type is ast.Pow:
                     program_item = (_POWER, col, _column(node.right, lead))
                 elif op_type in _BINARY:
-                    program_item = (_APPLY, col, _ops.OPS[_BINARY[op_type]], 2, False, None)
+                    program_item = (_APPLY, col, _ops.find_op("infix", _BINARY[op_type], 2), 2, False, None)
                 else:
                     symbol = _BINARY_SYMBOL.get(op_type, op_type.__name__)
                     raise ExpressionError(col, f"operator '{symbol}' is not allowed; use + - * / **")
@@ -293,7 +292,7 @@ class Expression:
             elif isinstance(node, ast.UnaryOp):
                 op_type = type(node.op)
                 if op_type is ast.USub:
-                    program_item = (_APPLY, col, _ops.OPS["neg"], 1, False, None)
+                    program_item = (_APPLY, col, _ops.find_op("prefix", "-", 1), 1, False, None)
                 elif op_type is ast.UAdd:
                     program_item = None  # +x is x, as in Python
                 else:
@@ -397,14 +396,12 @@ def _call(text: str, node: ast.Call, col: int, lead: int) -> tuple:
             raise ExpressionError(kw_col, f"{name}(): {op.param} given twice")
         param_node = kw.value
     if op.arity == -1:
-        if name != "sum":
-            raise ExpressionError(col, f"variadic op {name!r} cannot be called from an expression; only sum can")
         if len(args) == 1 and isinstance(args[0], ast.List):
             args = list(args[0].elts)  # sum([a, b, c]) as in Python's autograd_core.sum(values)
         if not args:
-            raise ExpressionError(col, "sum() needs at least one argument: sum(a, b, ...)")
+            raise ExpressionError(col, f"{name}() needs at least one argument: {name}(a, b, ...)")
         children = args + ([param_node] if param_node is not None else [])
-        return (_SUM, col, len(args), param_node is not None), _checked_constant(children, param_node, name, op,
+        return (_SUM, col, op, len(args), param_node is not None), _checked_constant(children, param_node, name, op,
                                                                                  lead)
     if op.param is not None and param_node is None and len(args) == op.arity + 1:
         param_node = args.pop()
@@ -455,12 +452,10 @@ def _run(program: tuple, leaves: dict) -> Union[float, Value]:
             arg = pop() if has_param else None
             inputs = stack[-arity:]
             del stack[-arity:]
-            if op.name == "pow":
+            if op.exponent == "param":
                 _check_exponent(arg, param_col)
-            elif op.name == "vpow":
-                _check_exponent(inputs[1], col)
-            elif op.name == "rpow":
-                _check_exponent(inputs[0], col)
+            elif op.exponent is not None:
+                _check_exponent(inputs[op.exponent], col)
             push(apply(op, *_lifted(inputs), arg=arg))
         elif code == _POWER:
             exponent = pop()
@@ -472,14 +467,11 @@ def _run(program: tuple, leaves: dict) -> Union[float, Value]:
                 _check_exponent(exponent, ins[2])
                 push(apply(_ops.POW, base, arg=exponent))
         else:  # _SUM
-            _, col, n, has_start = ins
+            _, col, op, n, has_start = ins
             start = pop() if has_start else 0.0
             inputs = stack[-n:]
             del stack[-n:]
-            if any(isinstance(x, Value) for x in inputs):
-                push(_value_sum(_lifted(inputs), start=start))
-            else:
-                push(_ops.SUM.forward(tuple(inputs), start))
+            push(apply(op, *_lifted(inputs), arg=start))
     return stack[0]
 
 

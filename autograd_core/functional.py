@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Union
 
 from .graph import gradients
+from .ops import to_float
 from .value import Value
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian"]
@@ -90,13 +91,13 @@ def _leaves(where: str, args: tuple, positions: tuple[int, ...], labels: list[st
                 fix = "differentiate with respect to numeric arguments only (leave others out of argnums)"
             raise TypeError(f"{where}: argument {i} must be a real number (int or float) to be differentiated, got "
                             f"{type(a).__name__} {a!r:.60}; {fix}")
-        leaf = Value(float(a), labels[i] if i < len(labels) else f"x{i}")
+        leaf = Value(to_float(a, where), labels[i] if i < len(labels) else f"x{i}")
         call_args[i] = leaf
         leaves.append(leaf)
     return call_args, leaves
 
 
-def _not_a_value(where: str, out: object, instead: str) -> TypeError:
+def not_a_value(where: str, out: object, instead: str) -> TypeError:
     if isinstance(out, (list, tuple)):
         return TypeError(f"{where}: f returned a {type(out).__name__} of {len(out)} items, not a single Value; "
                          f"{instead}")
@@ -111,13 +112,30 @@ def _not_a_value(where: str, out: object, instead: str) -> TypeError:
 def _scalar_output(where: str, f: Callable, call_args: list, kwargs: dict) -> Value:
     out = f(*call_args, **kwargs)
     if not isinstance(out, Value):
-        raise _not_a_value(where, out, f"{where} needs a scalar output (one Value); use autograd_core.jacobian(f) "
+        raise not_a_value(where, out, f"{where} needs a scalar output (one Value); use autograd_core.jacobian(f) "
                                        "for a list of outputs")
     return out
 
 
 def _shape(values: list, single: bool):
     return values[0] if single else tuple(values)
+
+
+def _differentiate(where: str, f: Callable, argnums: Argnums, allow_none: bool, body: Callable) -> Callable:
+    """What every wrapper shares: check ``f`` and ``argnums`` once; per call, make the chosen arguments leaves
+    labelled with f's parameter names and hand ``body(call_args, kwargs, leaves, single)`` the rest."""
+    _check_f(where, f)
+    _check_argnums(where, argnums, allow_none)
+    labels = _labels(f)
+
+    def differentiated(*args, **kwargs):
+        positions, single = _resolve(where, argnums, len(args))
+        call_args, leaves = _leaves(where, args, positions, labels)
+        return body(call_args, kwargs, leaves, single)
+
+    differentiated.__name__ = f"{where}_{getattr(f, '__name__', 'f')}"
+    differentiated.__doc__ = f"{where} of {getattr(f, '__name__', 'f')} (autograd_core.{where})."
+    return differentiated
 
 
 def value_and_grad(f: Callable[..., Value], argnums: Union[int, Sequence[int]] = 0) -> Callable[..., tuple]:
@@ -129,17 +147,11 @@ def value_and_grad(f: Callable[..., Value], argnums: Union[int, Sequence[int]] =
     Example: ``value_and_grad(lambda x, y: x * y + 3 * x ** 2, argnums=(0, 1))(-2.0, -2.0)`` is
     ``(16.0, (-14.0, -2.0))``: ∂f/∂x = y + 6x and ∂f/∂y = x.
     """
-    _check_f("value_and_grad", f)
-    _check_argnums("value_and_grad", argnums, allow_none=False)
-    labels = _labels(f)
-
-    def value_and_grad_f(*args, **kwargs) -> tuple:
-        positions, single = _resolve("value_and_grad", argnums, len(args))
-        call_args, leaves = _leaves("value_and_grad", args, positions, labels)
+    def body(call_args, kwargs, leaves, single):
         out = _scalar_output("value_and_grad", f, call_args, kwargs)
         return out.data, _shape(gradients(out, leaves), single)
 
-    return value_and_grad_f
+    return _differentiate("value_and_grad", f, argnums, False, body)
 
 
 def grad(f: Callable[..., Value], argnums: Union[int, Sequence[int]] = 0) -> Callable[..., Union[float, tuple]]:
@@ -152,17 +164,10 @@ def grad(f: Callable[..., Value], argnums: Union[int, Sequence[int]] = 0) -> Cal
     Example: with ``f(x, y) = x y + 3 x²``, ``grad(f, argnums=(0, 1))(-2.0, -2.0)`` is ``(-14.0, -2.0)``
     (∂f/∂x = y + 6x, ∂f/∂y = x), and ``grad(lambda x: autograd_core.cos(x) ** 2)(x)`` is -2 sin(x) cos(x).
     """
-    _check_f("grad", f)
-    _check_argnums("grad", argnums, allow_none=False)
-    labels = _labels(f)
+    def body(call_args, kwargs, leaves, single):
+        return _shape(gradients(_scalar_output("grad", f, call_args, kwargs), leaves), single)
 
-    def grad_f(*args, **kwargs) -> Union[float, tuple]:
-        positions, single = _resolve("grad", argnums, len(args))
-        call_args, leaves = _leaves("grad", args, positions, labels)
-        out = _scalar_output("grad", f, call_args, kwargs)
-        return _shape(gradients(out, leaves), single)
-
-    return grad_f
+    return _differentiate("grad", f, argnums, False, body)
 
 
 def jacobian(f: Callable[..., Sequence[Value]], argnums: Argnums = None) -> Callable[..., list]:
@@ -175,13 +180,7 @@ def jacobian(f: Callable[..., Sequence[Value]], argnums: Argnums = None) -> Call
     Example: for ``f(x, y) = [x * y, x + y]``, ``jacobian(f)(2.0, 3.0)`` is ``[[3.0, 2.0], [1.0, 1.0]]``.
     A scalar ``f`` (one Value) belongs to :func:`grad`.
     """
-    _check_f("jacobian", f)
-    _check_argnums("jacobian", argnums, allow_none=True)
-    labels = _labels(f)
-
-    def jacobian_f(*args, **kwargs) -> list:
-        positions, single = _resolve("jacobian", argnums, len(args))
-        call_args, leaves = _leaves("jacobian", args, positions, labels)
+    def body(call_args, kwargs, leaves, single):
         outs = f(*call_args, **kwargs)
         if isinstance(outs, Value):
             raise TypeError("jacobian: f returned a single Value; use autograd_core.grad(f) for a scalar output, "
@@ -199,7 +198,7 @@ def jacobian(f: Callable[..., Sequence[Value]], argnums: Argnums = None) -> Call
             rows.append(g[0] if single else g)
         return rows
 
-    return jacobian_f
+    return _differentiate("jacobian", f, argnums, True, body)
 
 
 def hessian(f: Callable[..., Value], argnums: Argnums = None) -> Callable[..., Union[float, list]]:
@@ -209,21 +208,14 @@ def hessian(f: Callable[..., Value], argnums: Argnums = None) -> Callable[..., U
     with ``argnums`` a single int the result is the float ∂²f/∂x². Computed by double backward: the gradient is
     built as a differentiable graph (``gradients(create_graph=True)``), then each component ∂f/∂x_i is
     differentiated again. Where f is twice continuously differentiable H is symmetric. A custom op whose
-    derivative is written with ``math.*`` instead of autograd_core's functions is a constant to double backward and
-    gives a wrong H: :func:`autograd_core.gradgradcheck` finds and names such an op.
+    derivative is written with ``math.*`` instead of autograd_core's functions (a plain number that changes with
+    the input) raises TypeError naming the op, rather than giving a wrong H.
 
     Example: for ``f(x, y) = x y + 3 x²``, ``hessian(f)(-2.0, -2.0)`` is ``[[6.0, 1.0], [1.0, 0.0]]``.
     """
-    _check_f("hessian", f)
-    _check_argnums("hessian", argnums, allow_none=True)
-    labels = _labels(f)
-
-    def hessian_f(*args, **kwargs) -> Union[float, list]:
-        positions, single = _resolve("hessian", argnums, len(args))
-        call_args, leaves = _leaves("hessian", args, positions, labels)
-        out = _scalar_output("hessian", f, call_args, kwargs)
-        first = gradients(out, leaves, create_graph=True)
+    def body(call_args, kwargs, leaves, single):
+        first = gradients(_scalar_output("hessian", f, call_args, kwargs), leaves, create_graph=True)
         rows = [gradients(g, leaves) for g in first]
         return rows[0][0] if single else rows
 
-    return hessian_f
+    return _differentiate("hessian", f, argnums, True, body)

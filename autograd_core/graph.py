@@ -1,18 +1,28 @@
-"""Graph walks: the one topological order, backward into ``.grad``, and ``gradients`` (optionally differentiable).
+"""Graph walks: the one topological order, the one backward walk, backward into ``.grad`` and ``gradients``.
 
-``topological_order`` is the only ordering in the library: backward, the stepper and the renderer all use it.
-Nothing here recurses, so graph depth is limited by memory, not by Python's recursion limit.
+* :func:`topological_order` is the only ordering in the library: backward, the stepper and the renderer use it.
+* :func:`walk` is the one backward walk, a generator yielding each node's upstream gradient and its parent updates
+  ``parent += upstream x local``; anomaly checking, the stepper (:mod:`autograd_core.trace`) and :func:`gradients`
+  (plain and ``create_graph``) are built on it, so reset-and-seed and the finiteness check are written once.
+* :func:`backward` runs a specialised copy of that walk on floats, the hot path, when anomaly mode is off.
+
+A backward that fails half way (a derivative undefined at its inputs) leaves every ``.grad`` as it was. Nothing
+here recurses, so graph depth is limited by memory, not by Python's recursion limit.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from typing import Union
+from collections.abc import Iterable, Iterator
 
-from .anomaly import _backward_anomaly
+from . import switches as _sw
+from .anomaly import backward_anomaly, describe_node
+from .ops import to_float
+from .value import HOOKS, Value
 
-__all__ = ["topological_order", "backward", "gradients", "zero_grad"]
+__all__ = ["topological_order", "walk", "backward", "gradients", "zero_grad"]
+
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
 
 def topological_order(root) -> list:
@@ -48,136 +58,174 @@ def topological_order(root) -> list:
     return order
 
 
-def backward(root, grad: float = 1.0, anomaly: bool = False) -> list:
+def walk(order: list, seed, acc: dict, *, create_graph: bool = False, check: bool = False) -> Iterator[tuple]:
+    """THE backward walk over ``order`` (a :func:`topological_order`), accumulating gradients in ``acc``.
+
+    ``acc`` maps nodes to their gradient so far and may be pre-filled (backward passes the leaves' current grads,
+    since leaves accumulate). The root gets ``seed`` (added to its entry if it has one, as a leaf root does); then
+    for each interior node v, in reverse topological order, with upstream ``g = acc[v]`` (complete by then) and
+    every input p at position i: ``acc[p] = acc[p] + g * d v / d p`` (``g`` itself for a derivative of exactly 1).
+    Yields ``(v, g, updates)`` after each node, ``updates`` holding ``(i, p, local, contribution, before, after)``
+    per input; a consumer that stops early has the gradients so far in ``acc``.
+
+    ``create_graph=True`` evaluates the local derivatives on Values (:meth:`Op.derivatives_on_values`), so the
+    gradients are differentiable Values. ``check=True`` (anomaly mode) raises :class:`AnomalyError` at the first
+    non-finite local derivative or gradient. ``acc`` is only written, never ``.grad``: callers commit.
+    """
+    root = order[-1]
+    acc[root] = seed if root not in acc else acc[root] + seed
+    zero = None if create_graph else 0.0
+    isfinite = math.isfinite
+    for v in reversed(order):
+        op = v.op_entry
+        if op is None:
+            continue
+        g = acc[v]
+        ps = v.parents
+        if create_graph:
+            try:
+                locals_ = op.derivatives_on_values(ps, v, v.arg)
+            except (*_MATH_ERRORS, FloatingPointError) as e:
+                raise _infinite_derivative(v, e, check, g) from e
+        else:
+            locals_ = op.local_derivatives(tuple([p.data for p in ps]), v.data, v.arg)
+        updates = []
+        for i, p in enumerate(ps):
+            d = locals_[i]
+            before = acc.get(p, zero)
+            try:
+                contribution = g if (type(d) is float and d == 1.0 and create_graph) else g * d
+                after = contribution if before is None else before + contribution
+            except FloatingPointError:
+                # anomaly mode with create_graph=True: the product or sum node overflowed as it was recorded
+                raise backward_anomaly(v, i, g, d, before) from None
+            if check and not (isfinite(float(d)) and isfinite(float(after))):
+                raise backward_anomaly(v, i, g, d, before)
+            acc[p] = after
+            updates.append((i, p, d, contribution, before, after))
+        yield v, g, updates
+
+
+def _infinite_derivative(node, exc: Exception, check: bool, upstream) -> Exception:
+    """Why a local derivative could not be built on Values. When it is infinite here (sqrt' at 0, where plain mode
+    gives inf): in anomaly mode the same AnomalyError as plain backward, otherwise the error's type with a message
+    that says so. Any other failure is returned unchanged (``exc`` itself)."""
+    op = node.op_entry
+    try:
+        on_floats = op.local_derivatives(tuple(p.data for p in node.parents), node.data, node.arg)
+    except _MATH_ERRORS:
+        return exc  # the derivative fails on floats too: the original error says why
+    infinite = [i for i, d in enumerate(on_floats) if not math.isfinite(d)]
+    if not infinite:
+        return exc
+    if check:
+        return backward_anomaly(node, infinite[0], upstream, on_floats[infinite[0]], 0.0)
+    kind = next((k for k in (ZeroDivisionError, OverflowError, ValueError) if isinstance(exc, k)), ValueError)
+    operands = ", ".join(repr(p.data) for p in node.parents)
+    shown = ", ".join(repr(d) for d in on_floats)
+    return kind(f"gradients(create_graph=True): the local derivative of {op.name} at {describe_node(node)} "
+                f"(operands {operands}) cannot be built as a differentiable Value ({exc}); on floats it is {shown}: "
+                "the derivative is not finite here, so it has no derivative to take")
+
+
+def backward(root: Value, grad: float = 1.0) -> list:
     """Backward pass from ``root`` into ``.grad`` (what ``Value.backward`` runs); returns the topological order.
 
-    Interior grads are reset first; leaves accumulate. Each node's local derivatives come from its op's table
-    entry, evaluated on floats here rather than stored per node.
+    Interior grads are reset first; leaves accumulate. In anomaly mode the checked :func:`walk` runs and its
+    result is committed only when it completes; otherwise the fast loop below, whose changes are undone if a
+    local derivative raises. Either way a failed backward leaves every ``.grad`` as it was.
     """
     order = topological_order(root)
+    if _sw.state.anomaly:
+        acc = {v: v.grad for v in order if v.op_entry is None}
+        for _ in walk(order, grad, acc, check=True):
+            pass
+        for v in order:
+            v.grad = acc[v]
+        return order
+    saved = [v.grad for v in order]
     for v in order:
-        if v._op is not None:
+        if v.op_entry is not None:
             v.grad = 0.0
-    if root._op is None:
+    if root.op_entry is None:
         root.grad += grad
         return order
     root.grad = grad
-    if anomaly:
-        _backward_checked(order)
-        return order
-    for v in reversed(order):
-        op = v._op
-        if op is None:
-            continue
-        g = v.grad
-        ps = v.parents
-        n = op.arity
-        if n == 2:
-            x, y = ps
-            dx, dy = op.derivs
-            if dx is None:
-                x.grad += g
+    try:
+        # the walk's one specialised copy: floats only, no update records, written straight into .grad
+        for v in reversed(order):
+            op = v.op_entry
+            if op is None:
+                continue
+            g = v.grad
+            ps = v.parents
+            n = op.arity
+            if n == 2:
+                x, y = ps
+                dx, dy = op.derivs
+                if dx is None:
+                    x.grad += g
+                else:
+                    x.grad += g * dx(x.data, y.data, v.data, v.arg)
+                if dy is None:
+                    y.grad += g
+                else:
+                    y.grad += g * dy(x.data, y.data, v.data, v.arg)
+            elif n == 1:
+                x = ps[0]
+                x.grad += g * op.derivs[0](x.data, v.data, v.arg)
             else:
-                x.grad += g * dx(x.data, y.data, v.data, v._arg)
-            if dy is None:
-                y.grad += g
-            else:
-                y.grad += g * dy(x.data, y.data, v.data, v._arg)
-        elif n == 1:
-            x = ps[0]
-            x.grad += g * op.derivs[0](x.data, v.data, v._arg)
-        else:
-            d = op.derivs[0]
-            if d is None:
-                for p in ps:
-                    p.grad += g
-            else:
-                datas = tuple(p.data for p in ps)
-                for i, p in enumerate(ps):
-                    p.grad += g * d(i, datas, v.data, v._arg)
+                d = op.derivs[0]
+                if d is None:
+                    for p in ps:
+                        p.grad += g
+                else:
+                    datas = tuple(p.data for p in ps)
+                    for i, p in enumerate(ps):
+                        p.grad += g * d(i, datas, v.data, v.arg)
+    except BaseException:
+        for v, old in zip(order, saved):
+            v.grad = old
+        raise
     return order
 
 
-def _backward_checked(order: list) -> None:
-    # Anomaly mode: the same walk, checking every local derivative and every gradient for nan/inf.
-    isfinite = math.isfinite
-    for v in reversed(order):
-        op = v._op
-        if op is None:
-            continue
-        g = v.grad
-        ps = v.parents
-        locals_ = op.local_derivatives(tuple(p.data for p in ps), v.data, v._arg)
-        for i, (p, d) in enumerate(zip(ps, locals_)):
-            contribution = g * d
-            total = p.grad + contribution
-            if not (isfinite(d) and isfinite(total)):
-                raise _backward_anomaly(v, i, g, d, p.grad)
-            p.grad = total
+HOOKS["backward"] = backward
 
 
-def gradients(output, inputs, grad_output: Union[float, object] = 1.0, create_graph: bool = False):
+def gradients(output, inputs, grad_output=1.0, create_graph: bool = False):
     """d output / d input for each input, without touching any ``.grad``.
 
     Args:
         output: the Value to differentiate.
         inputs: a Value (the result is then a single gradient) or a sequence of Values (a list of gradients).
-        grad_output: the seed d L / d output (default 1.0); may be a Value when ``create_graph=True``.
+        grad_output: the seed d L / d output (default 1.0): a real number, or a Value when ``create_graph=True``.
         create_graph: if True, the gradients are Values whose own graphs are differentiable (every local
             derivative is evaluated on Values), so ``gradients`` can be applied to them again for second and
             higher derivatives. If False, they are floats.
 
     An input that ``output`` does not depend on gets 0.0 (``Value(0.0)`` with ``create_graph=True``).
     """
-    from .value import Value, anomaly_enabled
-
-    single = isinstance(inputs, Value)
-    targets: Sequence = (inputs,) if single else list(inputs)
-    for i, t in enumerate(targets):
-        if not isinstance(t, Value):
-            raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type(t).__name__}")
     if not isinstance(output, Value):
         raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}; "
                         "use autograd_core.jacobian for a list of outputs")
+    single = isinstance(inputs, Value)
+    if not single and (isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable)):
+        raise TypeError(f"gradients: inputs must be a Value or a list of Values, got {type(inputs).__name__} "
+                        f"{inputs!r:.60}")
+    targets = [inputs] if single else list(inputs)
+    for i, t in enumerate(targets):
+        if not isinstance(t, Value):
+            raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type(t).__name__}")
     if isinstance(grad_output, Value):
         if not create_graph:
             grad_output = grad_output.data
-    elif type(grad_output) is not float:
-        if isinstance(grad_output, bool) or not isinstance(grad_output, (int, float)):
-            raise TypeError(f"gradients: grad_output must be a number or a Value, got {type(grad_output).__name__}")
-        grad_output = float(grad_output)
-    check = anomaly_enabled()
-    acc = {output: grad_output}
-    for v in reversed(topological_order(output)):
-        op = v._op
-        if op is None:
-            continue
-        g = acc.get(v)
-        if g is None:
-            continue
-        ps = v.parents
-        if create_graph:
-            try:
-                locals_ = op.local_derivatives(ps, v, v._arg)
-            except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError) as e:
-                err = _create_graph_error(v, e, check, g)
-                if err is e:
-                    raise
-                raise err from e
-        else:
-            locals_ = op.local_derivatives(tuple(p.data for p in ps), v.data, v._arg)
-        for i, (p, d) in enumerate(zip(ps, locals_)):
-            # a constant local derivative of 1 passes the upstream gradient on without a new node
-            prev = acc.get(p)
-            try:
-                contribution = g if (type(d) is float and d == 1.0) else g * d
-                total = contribution if prev is None else prev + contribution
-            except FloatingPointError:
-                # anomaly mode with create_graph=True: the product or sum node overflowed as it was recorded
-                raise _backward_anomaly(v, i, float(g), float(d), 0.0 if prev is None else float(prev)) from None
-            if check and not (math.isfinite(float(d)) and math.isfinite(float(total))):
-                raise _backward_anomaly(v, i, float(g), float(d), 0.0 if prev is None else float(prev))
-            acc[p] = total
+    else:
+        grad_output = to_float(grad_output, "gradients(grad_output=...)")
+    acc: dict = {}
+    for _ in walk(topological_order(output), grad_output, acc, create_graph=create_graph,
+                  check=_sw.state.anomaly):
+        pass
     results = []
     for t in targets:
         r = acc.get(t, 0.0)
@@ -189,33 +237,8 @@ def gradients(output, inputs, grad_output: Union[float, object] = 1.0, create_gr
     return results[0] if single else results
 
 
-def _create_graph_error(node, exc: Exception, check: bool, upstream) -> Exception:
-    """Why a local derivative could not be built on Values. When it is infinite here (sqrt' at 0, where plain mode
-    gives inf): in anomaly mode the same AnomalyError as plain backward, otherwise the error's type with a message
-    that says so. Any other failure is returned unchanged (``exc`` itself)."""
-    op = node._op
-    try:
-        on_floats = op.local_derivatives(tuple(p.data for p in node.parents), node.data, node._arg)
-    except (ValueError, ZeroDivisionError, OverflowError):
-        return exc  # the derivative fails on floats too: the original error says why
-    infinite = [i for i, d in enumerate(on_floats) if not math.isfinite(d)]
-    if not infinite:
-        return exc
-    if check:
-        return _backward_anomaly(node, infinite[0], float(upstream), on_floats[infinite[0]], 0.0)
-    kind = next((k for k in (ZeroDivisionError, OverflowError, ValueError) if isinstance(exc, k)), ValueError)
-    where = f"node '{node.label}'" if node.label else "an unlabelled node"
-    operands = ", ".join(repr(p.data) for p in node.parents)
-    shown = ", ".join(repr(d) for d in on_floats)
-    return kind(f"gradients(create_graph=True): the local derivative of {op.name} at {where} (operands {operands}) "
-                f"cannot be built as a differentiable Value ({exc}); on floats it is {shown}: the derivative is not "
-                "finite here, so it has no derivative to take")
-
-
 def zero_grad(values: Iterable) -> None:
     """Set ``.grad`` of each Value in ``values`` (a Value or an iterable of Values) to 0.0."""
-    from .value import Value
-
     if isinstance(values, Value):
         values.grad = 0.0
         return

@@ -27,7 +27,8 @@ from typing import Union
 
 from .files import atomic_write
 from .graph import topological_order
-from .value import Value, _to_float
+from .ops import to_float
+from .value import Value
 
 __all__ = ["step_page", "step_page_html"]
 
@@ -161,7 +162,7 @@ def step_page_html(root: Value, *, title: str | None = None, grad: Union[int, fl
 
     if not isinstance(root, Value):
         raise TypeError(f"step_page: root must be a Value, got {type(root).__name__}")
-    seed = _to_float(grad, "step_page(grad=...)")
+    seed = to_float(grad, "step_page(grad=...)")
     for name, limit in (("precision", precision), ("max_steps", max_steps)):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"step_page: {name} must be a positive int, got {limit!r}")

@@ -1,27 +1,48 @@
-"""The table of primitive operations: the single source of every forward rule and local derivative.
+"""The table of primitive operations: the one home of everything op-specific.
 
-Each primitive is one :class:`Op` entry: its name, its arity, a forward function on floats, and one local derivative
-per input. A local derivative is called as ``d(*inputs, out, arg)`` and may reuse the output ``out`` (``exp``,
-``tanh``, ``sigmoid``). The same derivative functions serve two modes:
+Each primitive is one :class:`Op` entry: its name and arity, a forward function on floats, one local derivative per
+input, its domains and kinks, its sympy form, how it is written as text (:meth:`Op.write`), how its output interval
+follows from its inputs' (for the strategies), and how a domain error at given inputs is explained
+(:meth:`Op.explain`). A local derivative is called as ``d(*inputs, out, arg)`` and may reuse the output ``out``
+(``exp``, ``tanh``, ``sigmoid``). The same derivative functions serve two modes:
 
 * plain backward: ``inputs`` and ``out`` are floats and the derivative returns a float;
-* ``gradients(create_graph=True)``: ``inputs`` and ``out`` are :class:`~autograd_core.Value` nodes, and the
-  derivative builds a differentiable graph. That is why derivatives are written with arithmetic operators and the
+* ``gradients(create_graph=True)``: ``inputs`` and ``out`` are Values and the derivative builds a differentiable
+  graph (:meth:`Op.derivatives_on_values`). That is why derivatives are written with arithmetic operators and the
   dual-mode helpers below (``_cos``, ``_sigmoid``, ...), never with ``math`` directly.
 
-``Value``'s operators and methods are thin dispatchers into this table, and the tests iterate over it, so a new entry
-is tested automatically. :func:`define_op` adds user-defined primitives to the same table.
+No other module compares an op's name: everything that differs between ops is a field or a rule here, and the tests
+iterate over the table, so a new entry is tested automatically. :func:`define_op` adds user-defined primitives.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import numbers
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Op", "Domain", "OPS", "define_op", "get_op"]
+__all__ = ["Op", "Domain", "OPS", "define_op", "get_op", "to_float", "find_op", "ATOM", "UNARY"]
 
 _inf = math.inf
+_BIG = "the largest float (1.8e308)"
+
+
+def to_float(x: object, where: str) -> float:
+    """Every user number becomes a float here: int, float, Fraction, numpy scalars; errors name ``where``.
+
+    A bool, a complex, a string or any non-real is a TypeError; an int beyond float range an OverflowError.
+    """
+    if type(x) is float:
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where}: expected a real number (int, float) or a Value, got {type(x).__name__} {x!r:.60}")
+    try:
+        return float(x)
+    except OverflowError:
+        size = f"an int of {x.bit_length()} bits" if isinstance(x, int) else f"{type(x).__name__} {x!s:.40}"
+        raise OverflowError(f"{where}: {size} is beyond the float range (largest {_BIG}); scale it down, or pass "
+                            "a float such as 1e300") from None
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,19 @@ class Domain:
 
 REALS = Domain()
 
+# Precedences of written expressions (Python's), so the printer adds only the parentheses the structure needs.
+ATOM, POWER, UNARY, MUL, ADD = 5, 4, 3, 2, 1
+_INFIX = {"+": ADD, "-": ADD, "*": MUL, "/": MUL, "**": POWER}
+
+
+def _const(c: float, exact: bool) -> tuple:
+    text = repr(float(c)) if exact else f"{c:g}"
+    return text, (UNARY if text.startswith("-") else ATOM)
+
+
+def _wrap(item: tuple, need: int) -> str:
+    return item[0] if item[1] >= need else f"({item[0]})"
+
 
 class Op:
     """One primitive operation.
@@ -72,38 +106,28 @@ class Op:
         domains: per input, the :class:`Domain` on which forward and derivatives are defined (used by tests and
             strategies; the forward function itself raises on inputs outside it).
         param_domain: the parameter's :class:`Domain` for tests and strategies.
-        check: optional ``check(*inputs, arg) -> (ExceptionType, reason) | None``: explains a domain error in words.
-        symbol: infix symbol for source text (``+``), or ``None`` for function-call notation.
+        explainer: optional ``explainer(*inputs, arg) -> (ExceptionType, reason) | None``; see :meth:`explain`.
+        symbol: the operator symbol (``+``, ``**``, unary ``-``), or ``None`` for function-call notation.
+        notation: how :meth:`write` writes a node: ``"infix"`` (``a + b``), ``"prefix"`` (``-a``), ``"power"``
+            (``a ** c``, c the parameter), ``"rpower"`` (``c ** a``) or ``"call"`` (``tanh(a)``, ``sum(a, b)``).
+        exponent: which operand is an exponent (an input index, or ``"param"``), so the parser can bound it.
+        interval: optional ``interval(op, input_intervals, arg) -> (lo, hi)``: a guaranteed range of the output,
+            used by the strategies to keep drawn expressions inside every op's domain.
         sympy: optional ``sympy(*symbols, arg)`` giving the op as a sympy expression, for exact-derivative tests.
         smooth: False for ops with kinks or jumps (relu, abs, step): tests avoid drawing inputs near them.
         kinks: input values at which the op is not differentiable (0.0 for relu): gradcheck skips its local check
             of an op whose input lies within eps of one, where the derivative is only a convention.
-        doc: one line, with the formula.
+        doc: one line, with the formula and the derivative.
     """
 
-    __slots__ = (
-        "name", "arity", "forward", "derivs", "param", "domains", "param_domain", "check", "symbol", "sympy",
-        "smooth", "kinks", "doc", "builtin",
-    )
+    __slots__ = ("name", "arity", "forward", "derivs", "param", "domains", "param_domain", "explainer", "symbol",
+                 "notation", "exponent", "interval", "sympy", "smooth", "kinks", "doc", "builtin")
 
-    def __init__(
-        self,
-        name: str,
-        arity: int,
-        forward: Callable[..., float],
-        derivs: tuple,
-        *,
-        param: str | None = None,
-        domains: tuple | None = None,
-        param_domain: Domain = REALS,
-        check: Callable | None = None,
-        symbol: str | None = None,
-        sympy: Callable | None = None,
-        smooth: bool = True,
-        kinks: tuple = (),
-        doc: str = "",
-        builtin: bool = False,
-    ) -> None:
+    def __init__(self, name: str, arity: int, forward: Callable[..., float], derivs: tuple, *,
+                 param: str | None = None, domains: tuple | None = None, param_domain: Domain = REALS,
+                 explainer: Callable | None = None, symbol: str | None = None, notation: str = "call",
+                 exponent=None, interval: Callable | None = None, sympy: Callable | None = None,
+                 smooth: bool = True, kinks: tuple = (), doc: str = "", builtin: bool = False) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"define_op: name must be an identifier such as 'my_sin', got {name!r}")
         if arity not in (-1, 1, 2):
@@ -113,20 +137,11 @@ class Op:
             raise ValueError(f"define_op: op {name!r} has arity {arity} and needs {n} local derivative(s), "
                              f"got {derivs!r}")
         _check_callables(name, forward, derivs)
-        self.name = name
-        self.arity = arity
-        self.forward = forward
-        self.derivs = derivs
-        self.param = param
+        self.name, self.arity, self.forward, self.derivs = name, arity, forward, derivs
+        self.param, self.param_domain, self.explainer = param, param_domain, explainer
         self.domains = domains if domains is not None else (REALS,) * n
-        self.param_domain = param_domain
-        self.check = check
-        self.symbol = symbol
-        self.sympy = sympy
-        self.smooth = smooth
-        self.kinks = kinks
-        self.doc = doc
-        self.builtin = builtin
+        self.symbol, self.notation, self.exponent, self.interval = symbol, notation, exponent, interval
+        self.sympy, self.smooth, self.kinks, self.doc, self.builtin = sympy, smooth, kinks, doc, builtin
 
     def local_derivatives(self, inputs: tuple, out, arg=None) -> tuple:
         """Local derivatives d out / d input_i for every input (floats, or Values in create-graph mode)."""
@@ -134,6 +149,96 @@ class Op:
             d = self.derivs[0]
             return tuple(1.0 if d is None else d(i, inputs, out, arg) for i in range(len(inputs)))
         return tuple(1.0 if d is None else d(*inputs, out, arg) for d in self.derivs)
+
+    def derivatives_on_values(self, parents: tuple, node, arg=None) -> tuple:
+        """The local derivatives evaluated on Values (``gradients(create_graph=True)``), each differentiable.
+
+        A derivative that returns a plain number for Value inputs is a constant to double backward. That is right
+        for piecewise-constant derivatives (relu's 1 or 0, sub's -1) and wrong when the number changes with the
+        input (``math.cos(x)`` turns a Value into a float): then TypeError names the op and the fix. Constant means
+        unchanged between two small steps on at least one side of every input, so a kink (abs at 0) is no alarm.
+        """
+        locals_ = self.local_derivatives(parents, node, arg)
+        datas = None
+        for i, d in enumerate(locals_):
+            if isinstance(d, numbers.Number) and (self.arity == -1 or self.derivs[i] is not None):
+                datas = datas or [p.data for p in parents]
+                j = self._varies(i, datas, arg, d)
+                if j is not None:
+                    raise TypeError(
+                        f"{self.name}: local derivative {i} returned the plain number {d!r} for Value inputs, but it "
+                        f"changes with input {j} ({datas[j]!r}), so second derivatives through {self.name} would "
+                        "silently be wrong: write the derivative with Value arithmetic and autograd_core's functions "
+                        "(autograd_core.cos(x), autograd_core.exp(x), ...), not math.*, which turns a Value into a "
+                        "float")
+        return locals_
+
+    def _varies(self, i: int, datas: list, arg, d) -> int | None:
+        # the input j beside which derivative i changes on both sides (a kink has a constant side), or None
+        for j, x in enumerate(datas):
+            h = 1e-6 * max(1.0, abs(x))
+            sides = []
+            for steps in ((h, 2 * h), (-h, -2 * h)):
+                got = []
+                for step in steps:
+                    moved = list(datas)
+                    moved[j] = x + step
+                    try:
+                        got.append(self.local_derivatives(tuple(moved), self.forward(*moved, arg), arg)[i])
+                    except (ValueError, ZeroDivisionError, OverflowError):
+                        break  # undefined beside the point: no evidence either way
+                sides.append(len(got) == 2 and got[0] != got[1])
+            if all(sides):
+                return j
+        return None
+
+    def write(self, operands: Sequence[tuple], arg=None, *, exact: bool = False, max_inputs: int = 0) -> tuple:
+        """THE printer: a node as source-like text from its operands' ``(text, precedence)``; returns the same pair.
+
+        ``exact=True`` writes constants with ``repr`` so :func:`autograd_core.parse_expression` rebuilds the very
+        same graph; otherwise with ``:g``. ``max_inputs`` abbreviates long argument lists (``... 4 more``).
+        """
+        how = self.notation
+        if how == "infix":
+            p = _INFIX.get(self.symbol, ADD)
+            left, right = operands
+            if p == POWER:  # right-associative, and -x ** y means -(x ** y)
+                return f"{_wrap(left, ATOM)} ** {_wrap(right, UNARY)}", POWER
+            return f"{_wrap(left, p)} {self.symbol} {_wrap(right, p + 1)}", p
+        if how == "prefix":
+            return f"{self.symbol}{_wrap(operands[0], POWER)}", UNARY
+        if how == "power":
+            return f"{_wrap(operands[0], ATOM)} ** {_wrap(_const(arg, exact), UNARY)}", POWER
+        if how == "rpower":
+            return f"{_wrap(_const(arg, exact), ATOM)} ** {_wrap(operands[0], UNARY)}", POWER
+        texts = [t for t, _ in operands]
+        if max_inputs and len(texts) > max_inputs:
+            texts = texts[:max_inputs - 1] + [f"... {len(texts) - max_inputs + 1} more"]
+        if self.arity == -1:  # sum([a, b], start=c): the Python call and the parser read the same text
+            texts = [f"[{', '.join(texts)}]"]
+        if self.param is not None and arg is not None and not (self.arity == -1 and arg == 0.0):
+            texts.append(f"{self.param}={_const(arg, exact)[0]}")
+        return f"{self.name}({', '.join(texts)})", ATOM
+
+    def explain(self, inputs: Sequence, arg=None, result: float = math.nan, exc: Exception | None = None) -> tuple:
+        """Why this op fails (raising ``exc``) or gives ``result`` (nan or inf) at ``inputs``: ``(type, reason)``.
+
+        The one explainer of domain errors: forward error messages and anomaly mode use it. An op without an
+        explanation for these inputs keeps ``exc``'s own type and message.
+        """
+        datas = [float(x) for x in inputs]
+        bad = [x for x in datas if not math.isfinite(x)]
+        if bad:
+            return ValueError, (f"an operand is already {bad[0]!r}: it was a leaf's data or came from an op run "
+                                "outside anomaly mode")
+        got = self.explainer(*datas, arg) if self.explainer is not None else None
+        if got is not None:
+            return got
+        if exc is not None:
+            return type(exc), str(exc)
+        if result != result:
+            return ValueError, "the op is undefined at these inputs (nan)"
+        return OverflowError, f"overflow: the result exceeds {_BIG}"
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}, arity={self.arity})"
@@ -164,6 +269,14 @@ def get_op(name: str) -> Op:
         raise KeyError(f"no op named {name!r}; known ops: {', '.join(sorted(OPS))}") from None
 
 
+def find_op(notation: str, symbol: str, arity: int) -> Op:
+    """The built-in op written with ``symbol`` in ``notation`` (the parser maps ``a + b`` and ``-a`` here)."""
+    for op in OPS.values():
+        if op.builtin and op.notation == notation and op.symbol == symbol and op.arity == arity:
+            return op
+    raise KeyError(f"no {notation} op {symbol!r} of arity {arity}")
+
+
 def define_op(
     name: str,
     forward: Callable[..., float],
@@ -181,13 +294,14 @@ def define_op(
 ) -> Op:
     """Add a primitive op to the table and return it; apply it with :func:`autograd_core.apply`.
 
-    ``forward(*inputs)`` (or ``forward(*inputs, arg)`` when ``param`` is given) computes the output from floats.
-    ``derivatives`` holds one local derivative per input, each called as ``d(*inputs, out)`` (``d(*inputs, out,
-    arg)`` with a parameter). To support ``gradients(create_graph=True)`` write them with arithmetic operators and
-    :mod:`autograd_core`'s dual functions (``autograd_core.cos`` etc.), which work on floats and Values alike.
-    A derivative that returns a plain number when given Values (``math.cos(x)`` silently converts a Value to a
-    float) counts as a constant under ``create_graph=True``, so second derivatives through the op come out wrong;
-    :func:`autograd_core.gradgradcheck` finds such an op and names it. ``kinks`` lists input values where the op
+    ``forward(*inputs)`` (or ``forward(*inputs, arg)`` when ``param`` is given) computes the output from floats; it
+    must return a real number (an int or numpy scalar becomes a float; a complex or anything else is a TypeError
+    naming the op). ``derivatives`` holds one local derivative per input, each called as ``d(*inputs, out)``
+    (``d(*inputs, out, arg)`` with a parameter). To support ``gradients(create_graph=True)`` write them with
+    arithmetic operators and :mod:`autograd_core`'s dual functions (``autograd_core.cos`` etc.), which work on
+    floats and Values alike. A derivative that returns a plain number for Value inputs although its value changes
+    with the input (``math.cos(x)``) is detected by ``create_graph=True`` and raises TypeError naming the op;
+    piecewise-constant derivatives (``1.0 if x > 0 else 0.0``) are fine. ``kinks`` lists input values where the op
     is not differentiable (gradcheck skips its local check there). Ops take 1 or 2 inputs; the only variadic op is
     the built-in ``sum``.
 
@@ -214,7 +328,7 @@ def define_op(
         raise ValueError(f"define_op: op {name!r} must take 1 or 2 inputs (one local derivative each), got arity "
                          f"{arity!r}; the only variadic op is the built-in sum (autograd_core.sum)")
     with_param = param is not None
-    fwd = forward if with_param else _drop_arg(forward)
+    fwd = _real_result(name, forward if with_param else _drop_arg(forward))
     derivs = tuple(d if (with_param or d is None) else _drop_arg(d) for d in derivatives)
     sym = sympy if (with_param or sympy is None) else _drop_arg(sympy)
     op = Op(name, arity, fwd, derivs, param=param, domains=domains, param_domain=param_domain, sympy=sym,
@@ -222,14 +336,33 @@ def define_op(
     return _register(op)
 
 
-def _drop_arg(f: Callable) -> Callable:
-    # Adapts a user function without a parameter to the table's uniform (..., arg) calling convention.
-    def adapted(*args):
-        return f(*args[:-1])
+class _drop_arg:
+    # Adapts a user function without a parameter to the table's uniform (..., arg) calling convention; a class,
+    # not a closure, so graphs through user ops pickle like any other.
+    __slots__ = ("__wrapped__",)
 
-    adapted.__name__ = getattr(f, "__name__", "adapted")
-    adapted.__wrapped__ = f
-    return adapted
+    def __init__(self, f: Callable) -> None:
+        self.__wrapped__ = f
+
+    def __call__(self, *args):
+        return self.__wrapped__(*args[:-1])
+
+
+class _real_result:
+    # A user forward whose result is checked: a real number becomes a float, anything else names the op.
+    __slots__ = ("name", "__wrapped__")
+
+    def __init__(self, name: str, f: Callable) -> None:
+        self.name, self.__wrapped__ = name, f
+
+    def __call__(self, *args):
+        y = self.__wrapped__(*args)
+        if type(y) is float:
+            return y
+        if isinstance(y, bool) or not isinstance(y, numbers.Real):
+            raise TypeError(f"{self.name}: the forward function returned {type(y).__name__} {y!r:.60}, not a real "
+                            "number; make it return a float (a complex result has no place in a real-valued graph)")
+        return to_float(y, f"{self.name}: the forward function's result")
 
 
 # Dual-mode helpers: floats go to math, Values (create-graph mode) to their own differentiable methods.
@@ -260,14 +393,28 @@ def _scaled_recip(c, x):
     return c / x
 
 
-def _out_log_base(out, base):
-    # d/dy base ** y = out * ln(base); 0 where out is 0 (base 0), undefined for a negative base
+def _nan_or(x, value):
+    # piecewise derivatives: nan stays nan (a NaN input must not turn into a finite gradient)
+    return value if x == x else x
+
+
+def _out_log_base(out, base, name: str, variable: str):
+    # d/dy base ** y = out * ln(base): 0 where out is 0 (base 0, y > 0); undefined for a negative base or 0 ** 0
     if base > 0:
         return out * _log(base)
     if float(out) == 0.0:
         return 0.0 * out
-    raise ValueError(f"pow: the derivative with respect to the exponent is undefined for a negative base "
-                     f"({float(base):g}); keep the base positive or make the exponent a constant")
+    b = float(base)
+    if b == 0.0:
+        raise ZeroDivisionError(f"{name}: the derivative with respect to the exponent {variable} is undefined at base "
+                                f"0 and exponent 0 (0 ** y jumps from 1 at y = 0 to 0 for y > 0); move the exponent "
+                                "off 0 or the base off 0")
+    fix = ("keep the base positive (for example write exp(y * log(x)) with x > 0), or make the exponent a constant "
+           "if it need not be learned") if name == "vpow" else \
+        "the exponent is the variable here, so use a positive constant base (negate the result if needed)"
+    raise ValueError(f"{name}: the derivative with respect to the exponent {variable}, out * ln(base), is undefined "
+                     f"for the negative base {b:g} (a real power of a negative base exists only at integer "
+                     f"exponents); {fix}")
 
 
 def _powf(x, c):
@@ -284,7 +431,8 @@ def _dpow(x, out, c):
     return 0.0 if c == 0.0 else c * _powf(x, c - 1.0)
 
 
-# Forward functions on floats.
+# Forward functions on floats. The piecewise ones test `x <= 0.0` / `x < 0.0` so that nan falls through and stays
+# nan, as in PyTorch: relu(nan) is nan, never a silent 0.
 def _sigmoid_f(x, arg=None):
     # Two branches so that exp never overflows: sigmoid(-1000) == 0.0 and sigmoid(1000) == 1.0.
     if x >= 0.0:
@@ -300,24 +448,12 @@ def _softplus_f(x, arg=None):
     return (x if x > 0.0 else 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def _tanh_f(x, arg=None):
-    return math.tanh(x)
-
-
 def _relu_f(x, arg=None):
-    return x if x > 0.0 else 0.0
+    return 0.0 if x <= 0.0 else x
 
 
 def _step_f(x, arg=None):
-    return 1.0 if x >= 0.0 else 0.0
-
-
-def _leaky_f(x, slope):
-    return x if x > 0.0 else slope * x
-
-
-def _elu_f(x, alpha):
-    return x if x > 0.0 else alpha * math.expm1(x)
+    return 0.0 if x < 0.0 else _nan_or(x, 1.0)
 
 
 def _pow_f(x, c):
@@ -326,44 +462,74 @@ def _pow_f(x, c):
     return math.pow(x, c)
 
 
-def _sum_f(xs, start):
-    s = start
-    for x in xs:
-        s += x
+def _sum_f(*a):
+    # start + x_0 + x_1 + ... left to right; the start constant comes last, as every op's arg does
+    s = a[-1]
+    for k in range(len(a) - 1):
+        s += a[k]
     return s
 
 
-# Domain explanations: (exception type, reason) for inputs on which forward fails.
-def _check_log(x, arg):
+# Domain explainers: (exception type, reason) for inputs on which the op fails or gives nan/inf.
+def _explain_log(x, arg):
     return (ValueError, "argument must be > 0") if not x > 0 else None
 
 
-def _check_sqrt(x, arg):
+def _explain_sqrt(x, arg):
     return (ValueError, "argument must be >= 0") if x < 0 else None
 
 
-def _check_div(x, y, arg):
+def _explain_div(x, y, arg):
     return (ZeroDivisionError, "division by zero") if y == 0 else None
 
 
-def _check_pow(x, c):
-    if x == 0 and c < 0:
+def _explain_power(base, c):
+    if base == 0 and c < 0:
         return ZeroDivisionError, f"0 cannot be raised to a negative power ({c:g})"
-    if x < 0 and c != int(c):
+    if base < 0 and c != int(c):
         return ValueError, f"a negative base cannot be raised to a non-integer power ({c:g}); the result is complex"
-    return OverflowError, "result too large for a float (overflow)"
+    return OverflowError, f"overflow: the result exceeds {_BIG}"
 
 
-def _check_vpow(x, y, arg):
-    return _check_pow(x, y)
-
-
-def _check_rpow(x, base):
-    return _check_pow(base, x)
-
-
-def _check_exp(x, arg):
+def _explain_exp(x, arg):
     return OverflowError, f"result too large for a float (overflow): exp({x:g}) > 1.8e308; inputs above 709.78 overflow"
+
+
+# Interval rules for the strategies: a guaranteed output range from the inputs' ranges.
+def _monotone(op, ivs, arg):
+    # exact for functions monotone in each argument on a box: the extremes are at its corners
+    if len(ivs) == 1:
+        outs = [op.forward(ivs[0][0], arg), op.forward(ivs[0][1], arg)]
+    else:
+        outs = [op.forward(a, b, arg) for a in ivs[0] for b in ivs[1]]
+    return min(outs), max(outs)
+
+
+def _periodic(phase: float):
+    # sin/cos: the endpoints plus every extremum (at phase + k pi) inside the interval
+    def interval(op, ivs, arg):
+        lo, hi = ivs[0]
+        if hi - lo >= 2 * math.pi:
+            return -1.0, 1.0
+        outs = [op.forward(lo, arg), op.forward(hi, arg)]
+        k = math.ceil((lo - phase) / math.pi)
+        while phase + k * math.pi <= hi:
+            outs.append(op.forward(phase + k * math.pi, arg))
+            k += 1
+        return max(min(outs), -1.0), min(max(outs), 1.0)
+
+    return interval
+
+
+def _abs_interval(op, ivs, arg):
+    lo, hi = ivs[0]
+    if lo >= 0:
+        return lo, hi
+    return (-hi, -lo) if hi <= 0 else (0.0, max(-lo, hi))
+
+
+def _sum_interval(op, ivs, arg):
+    return math.fsum([iv[0] for iv in ivs]) + arg, math.fsum([iv[1] for iv in ivs]) + arg
 
 
 def _sym(name):
@@ -375,118 +541,103 @@ def _sym(name):
     return build
 
 
-def _sym_sigmoid(x, arg):
-    import sympy
+def _sym_piecewise(right, left, at_zero_right: bool = False):
+    # x > 0 (or x >= 0) -> right(x, arg), else left(x, arg)
+    def build(x, arg):
+        import sympy
 
-    return 1 / (1 + sympy.exp(-x))
+        c = None if arg is None else sympy.nsimplify(arg)
+        return sympy.Piecewise((right(x, c), x >= 0 if at_zero_right else x > 0), (left(x, c, sympy), True))
 
-
-def _sym_softplus(x, arg):
-    import sympy
-
-    return sympy.log(1 + sympy.exp(x))
-
-
-def _sym_pow(x, c):
-    import sympy
-
-    return x ** sympy.nsimplify(c)
+    return build
 
 
-def _sym_rpow(x, base):
-    import sympy
+def _sym_with(f):
+    def build(*args):
+        import sympy
 
-    return sympy.nsimplify(base) ** x
+        return f(sympy, *args)
 
-
-def _sym_elu(x, alpha):
-    import sympy
-
-    return sympy.Piecewise((x, x > 0), (sympy.nsimplify(alpha) * (sympy.exp(x) - 1), True))
-
-
-def _sym_leaky(x, slope):
-    import sympy
-
-    return sympy.Piecewise((x, x > 0), (sympy.nsimplify(slope) * x, True))
-
-
-def _sym_relu(x, arg):
-    import sympy
-
-    return sympy.Piecewise((x, x > 0), (0, True))
-
-
-def _sym_step(x, arg):
-    import sympy
-
-    return sympy.Piecewise((1, x >= 0), (0, True))
+    return build
 
 
 POSITIVE = Domain(0.0, _inf)
-NONZERO_LO = Domain(-_inf, _inf)
+_ONE_NEG = lambda *a: -1.0  # noqa: E731
 
 # ---------------------------------------------------------------------------------------------------------------
-# THE TABLE. One line of derivatives per primitive: d(*inputs, out, arg).
+# THE TABLE. One entry per primitive; its derivatives are d(*inputs, out, arg).
 # ---------------------------------------------------------------------------------------------------------------
-ADD = _register(Op("add", 2, lambda x, y, a=None: x + y, (None, None), symbol="+",
-                   sympy=lambda x, y, a: x + y, doc="x + y", builtin=True))
-SUB = _register(Op("sub", 2, lambda x, y, a=None: x - y, (None, lambda x, y, out, a: -1.0), symbol="-",
-                   sympy=lambda x, y, a: x - y, doc="x - y", builtin=True))
+ADD = _register(Op("add", 2, lambda x, y, a=None: x + y, (None, None), symbol="+", notation="infix",
+                   interval=_monotone, sympy=lambda x, y, a: x + y, doc="x + y", builtin=True))
+SUB = _register(Op("sub", 2, lambda x, y, a=None: x - y, (None, _ONE_NEG), symbol="-", notation="infix",
+                   interval=_monotone, sympy=lambda x, y, a: x - y, doc="x - y", builtin=True))
 MUL = _register(Op("mul", 2, lambda x, y, a=None: x * y, (lambda x, y, out, a: y, lambda x, y, out, a: x),
-                   symbol="*", sympy=lambda x, y, a: x * y, doc="x * y", builtin=True))
+                   symbol="*", notation="infix", interval=_monotone, sympy=lambda x, y, a: x * y, doc="x * y",
+                   builtin=True))
 DIV = _register(Op("div", 2, lambda x, y, a=None: x / y,
                    (lambda x, y, out, a: 1.0 / y, lambda x, y, out, a: -out / y),
-                   domains=(REALS, Domain(0.0, _inf)), check=_check_div, symbol="/",
-                   sympy=lambda x, y, a: x / y, doc="x / y; d/dx = 1/y, d/dy = -out/y", builtin=True))
+                   domains=(REALS, Domain(0.0, _inf)), explainer=_explain_div, symbol="/", notation="infix",
+                   interval=_monotone, sympy=lambda x, y, a: x / y, doc="x / y; d/dx = 1/y, d/dy = -out/y",
+                   builtin=True))
 VPOW = _register(Op("vpow", 2, lambda x, y, a=None: _pow_f(x, y),
                     (lambda x, y, out, a: y * _powf(x, y - 1.0),
-                     lambda x, y, out, a: _out_log_base(out, x)),
-                    domains=(POSITIVE, Domain(-3.0, 3.0)), check=_check_vpow, symbol="**",
-                    sympy=lambda x, y, a: x ** y,
-                    doc="x ** y with a Value exponent; d/dx = y x^(y-1), d/dy = out log x",
-                    builtin=True))
+                     lambda x, y, out, a: _out_log_base(out, x, "vpow", "y")),
+                    domains=(POSITIVE, Domain(-3.0, 3.0)), explainer=lambda x, y, a: _explain_power(x, y),
+                    symbol="**", notation="infix", exponent=1, interval=_monotone, sympy=lambda x, y, a: x ** y,
+                    doc="x ** y with a Value exponent; d/dx = y x^(y-1), d/dy = out log x", builtin=True))
 SUM = _register(Op("sum", -1, _sum_f, (None,), param="start", param_domain=Domain(-10.0, 10.0),
+                   interval=_sum_interval, sympy=_sym_with(lambda sp, *a: sp.Add(a[-1], *a[:-1])),
                    doc="start + x_0 + x_1 + ... (left to right); every local derivative is 1", builtin=True))
-
-NEG = _register(Op("neg", 1, lambda x, a=None: -x, (lambda x, out, a: -1.0,), symbol="-",
+NEG = _register(Op("neg", 1, lambda x, a=None: -x, (_ONE_NEG,), symbol="-", notation="prefix", interval=_monotone,
                    sympy=lambda x, a: -x, doc="-x", builtin=True))
 ABS = _register(Op("abs", 1, lambda x, a=None: abs(x),
-                   (lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0),),
-                   sympy=_sym("Abs"), smooth=False, kinks=(0.0,), doc="|x|; derivative sign(x), 0 at 0",
-                   builtin=True))
-POW = _register(Op("pow", 1, _pow_f, (_dpow,), param="exponent",
-                   domains=(POSITIVE,), param_domain=Domain(-3.0, 3.0), check=_check_pow, symbol="**",
-                   sympy=_sym_pow, doc="x ** c for a constant c; derivative c x^(c-1)", builtin=True))
-RPOW = _register(Op("rpow", 1, lambda x, b: _pow_f(b, x), (lambda x, out, b: _out_log_base(out, b),), param="base",
-                    domains=(Domain(-5.0, 5.0),), param_domain=Domain(0.0, 10.0), check=_check_rpow,
-                    sympy=_sym_rpow, doc="b ** x for a constant base b > 0; derivative out log b", builtin=True))
+                   (lambda x, out, a: 1.0 if x > 0 else (-1.0 if x < 0 else _nan_or(x, 0.0)),),
+                   interval=_abs_interval, sympy=_sym("Abs"), smooth=False, kinks=(0.0,),
+                   doc="|x|; derivative sign(x), 0 at 0", builtin=True))
+POW = _register(Op("pow", 1, _pow_f, (_dpow,), param="exponent", domains=(POSITIVE,),
+                   param_domain=Domain(-3.0, 3.0), explainer=_explain_power, symbol="**", notation="power",
+                   exponent="param", interval=_monotone, sympy=_sym_with(lambda sp, x, c: x ** sp.nsimplify(c)),
+                   doc="x ** c for a constant c; derivative c x^(c-1)", builtin=True))
+RPOW = _register(Op("rpow", 1, lambda x, b: _pow_f(b, x), (lambda x, out, b: _out_log_base(out, b, "rpow", "x"),),
+                    param="base", domains=(Domain(-5.0, 5.0),), param_domain=Domain(0.0, 10.0),
+                    explainer=lambda x, b: _explain_power(b, x), symbol="**", notation="rpower", exponent=0,
+                    interval=_monotone, sympy=_sym_with(lambda sp, x, b: sp.nsimplify(b) ** x),
+                    doc="b ** x for a constant base b > 0; derivative out log b", builtin=True))
 EXP = _register(Op("exp", 1, lambda x, a=None: math.exp(x), (lambda x, out, a: out,), domains=(Domain(-50, 50),),
-                   check=_check_exp, sympy=_sym("exp"), doc="e^x; derivative e^x (the output)", builtin=True))
+                   explainer=_explain_exp, interval=_monotone, sympy=_sym("exp"),
+                   doc="e^x; derivative e^x (the output)", builtin=True))
 LOG = _register(Op("log", 1, lambda x, a=None: math.log(x), (lambda x, out, a: _scaled_recip(1.0, x),),
-                   domains=(POSITIVE,), check=_check_log, sympy=_sym("log"), doc="ln x; derivative 1/x",
-                   builtin=True))
+                   domains=(POSITIVE,), explainer=_explain_log, interval=_monotone, sympy=_sym("log"),
+                   doc="ln x; derivative 1/x", builtin=True))
 SQRT = _register(Op("sqrt", 1, lambda x, a=None: math.sqrt(x), (lambda x, out, a: _scaled_recip(0.5, out),),
-                    domains=(POSITIVE,), check=_check_sqrt, sympy=_sym("sqrt"),
+                    domains=(POSITIVE,), explainer=_explain_sqrt, interval=_monotone, sympy=_sym("sqrt"),
                     doc="sqrt(x); derivative 1 / (2 sqrt(x))", builtin=True))
-TANH = _register(Op("tanh", 1, _tanh_f, (lambda x, out, a: 1.0 - out * out,), sympy=_sym("tanh"),
+TANH = _register(Op("tanh", 1, lambda x, a=None: math.tanh(x), (lambda x, out, a: 1.0 - out * out,),
+                    interval=_monotone, sympy=_sym("tanh"),
                     doc="tanh x; derivative 1 - tanh(x)^2 (from the output)", builtin=True))
-SIGMOID = _register(Op("sigmoid", 1, _sigmoid_f, (lambda x, out, a: out * (1.0 - out),), sympy=_sym_sigmoid,
+SIGMOID = _register(Op("sigmoid", 1, _sigmoid_f, (lambda x, out, a: out * (1.0 - out),), interval=_monotone,
+                       sympy=_sym_with(lambda sp, x, a: 1 / (1 + sp.exp(-x))),
                        doc="1 / (1 + e^-x); derivative s (1 - s) (from the output)", builtin=True))
-RELU = _register(Op("relu", 1, _relu_f, (lambda x, out, a: 1.0 if x > 0 else 0.0,), sympy=_sym_relu,
-                    smooth=False, kinks=(0.0,), doc="max(0, x); derivative 1 for x > 0, else 0 (0 at x = 0)",
-                    builtin=True))
-LEAKY_RELU = _register(Op("leaky_relu", 1, _leaky_f, (lambda x, out, s: 1.0 if x > 0 else s,), param="slope",
-                          param_domain=Domain(0.0, 1.0), sympy=_sym_leaky, smooth=False, kinks=(0.0,),
+RELU = _register(Op("relu", 1, _relu_f, (lambda x, out, a: 1.0 if x > 0 else _nan_or(x, 0.0),), interval=_monotone,
+                    sympy=_sym_piecewise(lambda x, c: x, lambda x, c, sp: 0), smooth=False, kinks=(0.0,),
+                    doc="max(0, x); derivative 1 for x > 0, else 0 (0 at x = 0); nan stays nan", builtin=True))
+LEAKY_RELU = _register(Op("leaky_relu", 1, lambda x, s: x if x > 0.0 else s * x,
+                          (lambda x, out, s: 1.0 if x > 0 else _nan_or(x, s),), param="slope",
+                          param_domain=Domain(0.0, 1.0), interval=_monotone,
+                          sympy=_sym_piecewise(lambda x, c: x, lambda x, c, sp: c * x), smooth=False, kinks=(0.0,),
                           doc="x for x > 0 else slope x; derivative 1 or slope (slope at 0)", builtin=True))
-SOFTPLUS = _register(Op("softplus", 1, _softplus_f, (lambda x, out, a: _sigmoid(x),), sympy=_sym_softplus,
+SOFTPLUS = _register(Op("softplus", 1, _softplus_f, (lambda x, out, a: _sigmoid(x),), interval=_monotone,
+                        sympy=_sym_with(lambda sp, x, a: sp.log(1 + sp.exp(x))),
                         doc="ln(1 + e^x); derivative sigmoid(x)", builtin=True))
-ELU = _register(Op("elu", 1, _elu_f, (lambda x, out, al: 1.0 if x > 0 else out + al,), param="alpha",
-                   param_domain=Domain(0.0, 3.0), sympy=_sym_elu, smooth=False, kinks=(0.0,),
+ELU = _register(Op("elu", 1, lambda x, al: x if x > 0.0 else al * math.expm1(x),
+                   (lambda x, out, al: 1.0 if x > 0 else out + al,), param="alpha", param_domain=Domain(0.0, 3.0),
+                   interval=_monotone, sympy=_sym_piecewise(lambda x, c: x, lambda x, c, sp: c * (sp.exp(x) - 1)),
+                   smooth=False, kinks=(0.0,),
                    doc="x for x > 0 else alpha (e^x - 1); derivative 1 or alpha e^x (= out + alpha)", builtin=True))
-SIN = _register(Op("sin", 1, lambda x, a=None: math.sin(x), (lambda x, out, a: _cos(x),), sympy=_sym("sin"),
-                   doc="sin x; derivative cos x", builtin=True))
-COS = _register(Op("cos", 1, lambda x, a=None: math.cos(x), (lambda x, out, a: -_sin(x),), sympy=_sym("cos"),
-                   doc="cos x; derivative -sin x", builtin=True))
-STEP = _register(Op("step", 1, _step_f, (lambda x, out, a: 0.0,), sympy=_sym_step, smooth=False, kinks=(0.0,),
-                    doc="binary step: 0 for x < 0 else 1; derivative 0", builtin=True))
+SIN = _register(Op("sin", 1, lambda x, a=None: math.sin(x), (lambda x, out, a: _cos(x),),
+                   interval=_periodic(math.pi / 2), sympy=_sym("sin"), doc="sin x; derivative cos x", builtin=True))
+COS = _register(Op("cos", 1, lambda x, a=None: math.cos(x), (lambda x, out, a: -_sin(x),), interval=_periodic(0.0),
+                   sympy=_sym("cos"), doc="cos x; derivative -sin x", builtin=True))
+STEP = _register(Op("step", 1, _step_f, (lambda x, out, a: _nan_or(x, 0.0),), interval=_monotone,
+                    sympy=_sym_piecewise(lambda x, c: 1, lambda x, c, sp: 0, at_zero_right=True), smooth=False,
+                    kinks=(0.0,), doc="binary step: 0 for x < 0 else 1; derivative 0; nan stays nan", builtin=True))

@@ -15,8 +15,9 @@ from typing import Union
 
 from .files import atomic_write
 from .graph import topological_order
-from .trace import Step, _expression, _numbering
-from .value import Value
+from .ops import ATOM
+from .trace import Step, expression, numbering
+from .value import HOOKS, Value
 
 __all__ = ["draw", "render_to", "to_svg", "text_tree", "DotNotFoundError", "escape_record"]
 
@@ -55,6 +56,8 @@ def escape_record(text: str) -> str:
     for ch in text:
         if ch == "\\":
             out.append("\\\\")
+        elif ch == "&":
+            out.append("&amp;")  # dot reads &name; and &#nn; as entities
         elif ch in '{}|<>"':
             out.append("\\" + ch)
         elif ch < " " or ch == "\x7f":
@@ -66,7 +69,7 @@ def escape_record(text: str) -> str:
 
 def _escape_plain(text: str) -> str:
     # a plain (non-record) DOT label: only backslashes are special (graphviz.quote escapes the quotes)
-    return "".join(" " if (ch < " " or ch == "\x7f") else ch for ch in text).replace("\\", "\\\\")
+    return "".join(" " if (ch < " " or ch == "\x7f") else ch for ch in text).replace("\\", "\\\\").replace("&", "&amp;")
 
 
 def _short(name: str) -> str:
@@ -74,17 +77,10 @@ def _short(name: str) -> str:
 
 
 def _op_text(v: Value) -> str:
-    op = v._op
-    sym = op.symbol if op.symbol and op.name not in ("neg", "pow") else op.name
-    if op.name == "pow":
-        return f"** {v._arg:g}"
-    if op.name == "rpow":
-        return f"{v._arg:g} **"
-    if op.name == "sum":
-        return f"sum +{v._arg:g}" if v._arg else "sum"
-    if op.param is not None and v._arg is not None:
-        return f"{sym} {v._arg:g}"
-    return sym
+    # the op table's printer with placeholder operands: "· * ·", "tanh(·)", "· ** 2", "sum(…, start=1)"
+    op = v.op_entry
+    operands = [("…", ATOM)] if op.arity == -1 else [("·", ATOM)] * len(v.parents)
+    return op.write(operands, v.arg)[0]
 
 
 def _check_int(where: str, name: str, value: object) -> int:
@@ -152,7 +148,7 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
     graphviz = _graphviz()
 
     order = topological_order(root)
-    numbers, names = _numbering(order)
+    numbers, names = numbering(order)
     current = visited = None
     grads: dict = {}
     active: dict = {}
@@ -215,7 +211,7 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
             continue
         vid = unit[v]
         head = _short(names[v])
-        if v._op is not None:
+        if v.op_entry is not None:
             head += f" (step {numbers[v]})"
         fields = [escape_record(head), f"data {v.data:.4g}"]
         if show_grads:
@@ -227,7 +223,7 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
             attrs.update(style="filled", fillcolor=_VISITED)
         box = container(scope_of(v))
         box.node(vid, nohtml("{ " + " | ".join(fields) + " }"), **attrs)
-        if v._op is None:
+        if v.op_entry is None:
             continue
         oid = f"o{numbers[v]}"
         box.node(oid, nohtml(_escape_plain(_op_text(v))), shape="ellipse", margin="0.05,0.02", height="0.3")
@@ -330,11 +326,11 @@ def text_tree(v: Value, max_nodes: int = 200) -> str:
         raise TypeError(f"text_tree: expected a Value, got {type(v).__name__}")
     _check_int("text_tree", "max_nodes", max_nodes)
     order = topological_order(v)
-    names = _numbering(order)[1]
-    total = 1 + sum(len(n.parents) for n in order if n._op is not None)
+    names = numbering(order)[1]
+    total = 1 + sum(len(n.parents) for n in order if n.op_entry is not None)
 
     def describe(n: Value) -> str:
-        text = names[n] if n._op is None else f"{names[n]} = {_expression(n, names)}"
+        text = names[n] if n.op_entry is None else f"{names[n]} = {expression(n, names)}"
         text += f"  data {n.data:.4g}  grad {n.grad:.4g}"
         return text + (f"  [{n.scope}]" if n.scope else "")
 
@@ -344,11 +340,11 @@ def text_tree(v: Value, max_nodes: int = 200) -> str:
     stack = [(v, "", "")]
     while stack and len(lines) < max_nodes:
         n, prefix, connector = stack.pop()
-        if n._op is not None and n in expanded:
+        if n.op_entry is not None and n in expanded:
             lines.append(f"{connector}{names[n]} (shown above)")
             continue
         lines.append(connector + describe(n))
-        if n._op is None:
+        if n.op_entry is None:
             continue
         expanded.add(n)
         ps = n.parents
@@ -358,3 +354,7 @@ def text_tree(v: Value, max_nodes: int = 200) -> str:
     if total > len(lines):
         lines.append(f"... {total - len(lines)} more lines not shown (raise max_nodes={max_nodes}, or draw the graph)")
     return "\n".join(lines)
+
+
+HOOKS["text_tree"] = text_tree
+HOOKS["draw"] = draw

@@ -49,7 +49,6 @@ except ImportError as _missing:  # this module only exists for property tests
 from . import ops as _ops
 from .ops import Domain, Op
 from .value import Value, apply
-from .value import sum as _value_sum
 
 __all__ = ["Expression", "values", "op_arguments", "expressions", "expressions_and_inputs", "BOUND"]
 
@@ -216,102 +215,21 @@ def _postorder(root: _Node) -> list:
     return order
 
 
-# Python precedence, used to print the fewest parentheses that keep the graph's exact structure.
-_ATOM, _POWER, _UNARY, _MUL, _ADD = 5, 4, 3, 2, 1
-_INFIX = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "**": _POWER}
-
-
-def _const_text(c: float) -> tuple:
-    text = repr(float(c))
-    return text, (_UNARY if text.startswith("-") else _ATOM)
-
-
-def _wrap(text: str, prec: int, need: int) -> str:
-    return text if prec >= need else f"({text})"
-
-
 def _node_text(node: _Node, texts: dict) -> tuple:
+    # the op table's printer, with exact constants so that parse_expression rebuilds the very same graph
     if node.index is not None:
-        return f"x{node.index}", _ATOM
+        return f"x{node.index}", _ops.ATOM
     if node.op is None:
-        return _const_text(node.const)
-    op, kids = node.op, [texts[id(c)] for c in node.children]
-    if op.arity == -1:
-        inner = ", ".join(t for t, _ in kids)
-        start = "" if node.arg in (None, 0.0) else f", start={node.arg!r}"
-        return f"{op.name}([{inner}]{start})", _ATOM
-    if op.builtin and op.name == "rpow":  # a constant base: b ** x
-        return f"{_wrap(*_const_text(node.arg), _ATOM)} ** {_wrap(*kids[0], _UNARY)}", _POWER
-    if op.symbol is not None and op.arity == 2 and op.param is None:
-        p = _INFIX.get(op.symbol, _ADD)
-        (lt, lp), (rt, rp) = kids
-        if op.symbol == "**":  # right-associative, and -x ** y means -(x ** y)
-            return f"{_wrap(lt, lp, _ATOM)} ** {_wrap(rt, rp, _UNARY)}", _POWER
-        return f"{_wrap(lt, lp, p)} {op.symbol} {_wrap(rt, rp, p + 1)}", p
-    if op.symbol == "**" and op.arity == 1 and op.param is not None:  # pow: x ** c
-        (t, p), (ct, cp) = kids[0], _const_text(node.arg)
-        return f"{_wrap(t, p, _ATOM)} ** {_wrap(ct, cp, _UNARY)}", _POWER
-    if op.symbol == "-" and op.arity == 1 and op.param is None:  # neg
-        t, p = kids[0]
-        return f"-{_wrap(t, p, _POWER)}", _UNARY
-    args = [t for t, _ in kids]
-    if op.param is not None:
-        args.append(f"{op.param}={node.arg!r}")
-    return f"{op.name}({', '.join(args)})", _ATOM
-
-
-# --------------------------------------------------------------------------------------------------- intervals
-def _corners(op: Op, ivs: list, arg) -> tuple:
-    # Exact for functions monotone in each argument on a box: the extremes are at its corners.
-    if len(ivs) == 1:
-        outs = [op.forward(ivs[0][0], arg), op.forward(ivs[0][1], arg)]
-    else:
-        outs = [op.forward(a, b, arg) for a in ivs[0] for b in ivs[1]]
-    return min(outs), max(outs)
-
-
-def _periodic(f: Callable[[float], float], phase: float, iv: tuple) -> tuple:
-    # sin/cos: the endpoints plus every extremum (at phase + k pi) inside the interval
-    lo, hi = iv
-    if hi - lo >= 2 * math.pi:
-        return -1.0, 1.0
-    outs = [f(lo), f(hi)]
-    k = math.ceil((lo - phase) / math.pi)
-    while phase + k * math.pi <= hi:
-        outs.append(f(phase + k * math.pi))
-        k += 1
-    return max(min(outs), -1.0), min(max(outs), 1.0)
-
-
-def _abs_interval(iv: tuple) -> tuple:
-    lo, hi = iv
-    if lo >= 0:
-        return lo, hi
-    if hi <= 0:
-        return -hi, -lo
-    return 0.0, max(-lo, hi)
-
-
-_MONOTONE = frozenset({"add", "sub", "mul", "div", "vpow", "pow", "rpow", "neg", "exp", "log", "sqrt", "tanh",
-                       "sigmoid", "relu", "leaky_relu", "softplus", "elu", "step"})
+        text = repr(float(node.const))
+        return text, (_ops.UNARY if text.startswith("-") else _ops.ATOM)
+    return node.op.write([texts[id(c)] for c in node.children], node.arg, exact=True)
 
 
 def _interval(op: Op, ivs: list, arg) -> _Interval:
-    """A guaranteed interval of ``op``'s output given its inputs' intervals; None when unknown (custom ops)."""
-    if not op.builtin or any(iv is None for iv in ivs):
+    """A guaranteed interval of ``op``'s output given its inputs' intervals (the op's own rule); None when unknown."""
+    if op.interval is None or any(iv is None for iv in ivs):
         return None
-    name = op.name
-    if name == "sum":
-        return math.fsum([iv[0] for iv in ivs]) + arg, math.fsum([iv[1] for iv in ivs]) + arg
-    if name == "abs":
-        return _abs_interval(ivs[0])
-    if name == "sin":
-        return _periodic(math.sin, math.pi / 2, ivs[0])
-    if name == "cos":
-        return _periodic(math.cos, 0.0, ivs[0])
-    if name in _MONOTONE:
-        return _corners(op, ivs, arg)
-    return None
+    return op.interval(op, ivs, arg)
 
 
 def _inside(iv: _Interval, piece: tuple) -> bool:
@@ -319,7 +237,7 @@ def _inside(iv: _Interval, piece: tuple) -> bool:
 
 
 def _softplus(x: float) -> float:
-    return _ops.OPS["softplus"].forward(x, None)
+    return _ops.SOFTPLUS.forward(x, None)
 
 
 class _Guards:
@@ -327,7 +245,7 @@ class _Guards:
 
     def __init__(self) -> None:
         self.plus, self.minus, self.times = _ops.ADD, _ops.SUB, _ops.MUL
-        self.softplus, self.tanh = _ops.OPS["softplus"], _ops.OPS["tanh"]
+        self.softplus, self.tanh = _ops.SOFTPLUS, _ops.TANH
 
     def const(self, c: float) -> _Node:
         return _Node(const=c, interval=(c, c), guard=True)
@@ -465,8 +383,6 @@ class Expression:
                 built[id(n)] = leaves[n.index]
             elif n.op is None:
                 built[id(n)] = n.const
-            elif n.op.arity == -1:
-                built[id(n)] = _value_sum([built[id(c)] for c in n.children], start=n.arg)
             else:
                 built[id(n)] = apply(n.op, *(built[id(c)] for c in n.children), arg=n.arg)
         out = built[id(self._root)]
@@ -482,8 +398,6 @@ class Expression:
                 got[id(n)] = xs[n.index]
             elif n.op is None:
                 got[id(n)] = n.const
-            elif n.op.arity == -1:
-                got[id(n)] = n.op.forward(tuple(got[id(c)] for c in n.children), n.arg)
             else:
                 got[id(n)] = n.op.forward(*(got[id(c)] for c in n.children), n.arg)
         return got[id(self._root)]
@@ -522,8 +436,6 @@ class Expression:
                 if n.op.sympy is not None:
                     arg = None if n.arg is None else sympy.Rational(repr(n.arg))
                     got[id(n)] = n.op.sympy(*kids, arg)
-                elif n.op.arity == -1 and n.op.builtin and n.op.name == "sum":
-                    got[id(n)] = sympy.Add(sympy.Rational(repr(n.arg)), *kids)
                 else:
                     raise ValueError(f"Expression.to_sympy: op {n.op.name!r} has no sympy form; give it one with "
                                      f"define_op(..., sympy=...)")

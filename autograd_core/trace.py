@@ -13,17 +13,18 @@ leaf's gradient is complete once every step that updates it has run, and :func:`
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
-from .anomaly import _backward_anomaly
-from .graph import gradients, topological_order
-from .value import Value, _to_float, anomaly_enabled
+from .graph import gradients, topological_order, walk
+from .ops import ATOM, to_float
+from .switches import anomaly_enabled
+from .value import Value
 
-__all__ = ["Step", "ParentUpdate", "Path", "backward_steps", "explain", "gradient_paths", "node_names"]
+__all__ = ["Step", "ParentUpdate", "Path", "backward_steps", "explain", "gradient_paths", "node_names", "numbering",
+           "expression"]
 
 Number = Union[int, float]
 
@@ -31,7 +32,7 @@ Number = Union[int, float]
 _SHOWN_INPUTS = 6
 
 
-def _numbering(order: list) -> tuple[dict, dict]:
+def numbering(order: list) -> tuple[dict, dict]:
     """Numbers and names for the nodes of one graph (``order`` = its topological order); THE naming helper.
 
     Interior nodes are numbered 0, 1, 2, ... in the order backward visits them, so an interior node's number is
@@ -39,8 +40,8 @@ def _numbering(order: list) -> tuple[dict, dict]:
     by op and number (``mul#4``, ``leaf#9``); a label used by several nodes gets its number too (``w#3``).
     """
     backward = order[::-1]
-    numbered = [v for v in backward if v._op is not None]
-    numbered += [v for v in backward if v._op is None]
+    numbered = [v for v in backward if v.op_entry is not None]
+    numbered += [v for v in backward if v.op_entry is None]
     counts = Counter(v.label for v in order if v.label)
     numbers: dict = {}
     names: dict = {}
@@ -49,7 +50,7 @@ def _numbering(order: list) -> tuple[dict, dict]:
         if v.label:
             names[v] = v.label if counts[v.label] == 1 else f"{v.label}#{k}"
         else:
-            names[v] = f"{v._op.name}#{k}" if v._op is not None else f"leaf#{k}"
+            names[v] = f"{v.op}#{k}" if v.op_entry is not None else f"leaf#{k}"
     return numbers, names
 
 
@@ -62,34 +63,20 @@ def node_names(root: Value) -> dict:
     """
     if not isinstance(root, Value):
         raise TypeError(f"node_names: root must be a Value, got {type(root).__name__}")
-    return _numbering(topological_order(root))[1]
+    return numbering(topological_order(root))[1]
 
 
 def _num(x: float, precision: int = 4) -> str:
     return f"{x:.{precision}g}"
 
 
-def _expression(v: Value, names: dict) -> str:
-    """The op and inputs of an interior node as short source-like text: ``a * b``, ``tanh(z)``, ``x ** 2``."""
-    op = v._op
-    ins = [names.get(p, "?") for p in v.parents]
-    name = op.name
-    if name == "neg":
-        return f"-{ins[0]}"
-    if name == "pow":
-        return f"{ins[0]} ** {v._arg:g}"
-    if name == "rpow":
-        return f"{v._arg:g} ** {ins[0]}"
-    if len(ins) > _SHOWN_INPUTS:
-        ins = ins[:_SHOWN_INPUTS - 1] + [f"... {len(ins) - _SHOWN_INPUTS + 1} more"]
-    if name == "sum":
-        text = f"sum({', '.join(ins)})"
-        return text + (f" + {v._arg:g}" if v._arg else "")
-    if op.arity == 2 and op.symbol and op.param is None:
-        return f"{ins[0]} {op.symbol} {ins[1]}"
-    if op.param is not None and v._arg is not None:
-        ins.append(f"{op.param}={v._arg:g}")
-    return f"{name}({', '.join(ins)})"
+def expression(v: Value, names: dict) -> str:
+    """The op and inputs of an interior node as short source-like text: ``a * b``, ``tanh(z)``, ``x ** 2``.
+
+    Written by the op table's printer (:meth:`autograd_core.Op.write`) with the inputs' names as operands.
+    """
+    operands = [(names.get(p, "?"), ATOM) for p in v.parents]
+    return v.op_entry.write(operands, v.arg, max_inputs=_SHOWN_INPUTS)[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,17 +102,14 @@ class ParentUpdate:
     grad_after: float
 
 
-@dataclass
 class _Trace:
-    # one backward pass, shared by all its steps: enough to rebuild the gradients after any step
-    root: Value
-    seed: float
-    start: dict
-    total: int
-    steps: list = field(default_factory=list)
+    # one backward pass, shared by its steps: plain records, never the Step objects, so no reference cycle forms
+    __slots__ = ("root", "start", "total", "records")
+
+    def __init__(self, root: Value, start: dict, total: int) -> None:
+        self.root, self.start, self.total, self.records = root, start, total, []
 
 
-@dataclass(frozen=True, eq=False)
 class Step:
     """One node visited by backward: its complete upstream gradient and what it passes on to each parent.
 
@@ -139,16 +123,22 @@ class Step:
         updates: one :class:`ParentUpdate` per input, in argument order.
 
     ``str(step)`` reads ``[3] h = tanh(z)   upstream 0.5   -> z: local 0.42 x 0.5 = +0.21 (z.grad now 0.21)``.
+    A Step is a view of one record of its pass; steps and their pass hold no reference cycle, so a dropped graph
+    is freed by reference counting alone.
     """
 
-    index: int
-    total: int
-    node: Value
-    name: str
-    expression: str
-    upstream: float
-    updates: tuple
-    _trace: _Trace = field(repr=False)
+    __slots__ = ("index", "_trace")
+
+    def __init__(self, index: int, trace: _Trace) -> None:
+        self.index, self._trace = index, trace
+
+    node = property(lambda self: self._trace.records[self.index][0], doc="The Value being visited.")
+    name = property(lambda self: self._trace.records[self.index][1], doc="Its display name.")
+    expression = property(lambda self: self._trace.records[self.index][2], doc="How it was computed.")
+    upstream = property(lambda self: self._trace.records[self.index][3], doc="d root / d node.")
+    updates = property(lambda self: self._trace.records[self.index][4], doc="One ParentUpdate per input.")
+    total = property(lambda self: self._trace.total, doc="The number of steps in this backward pass.")
+    root = property(lambda self: self._trace.root, doc="The Value whose backward pass this step belongs to.")
 
     def format(self, precision: int = 4) -> str:
         """The step as text, numbers with ``precision`` significant digits; one line per parent after the first."""
@@ -168,14 +158,15 @@ class Step:
     def __repr__(self) -> str:
         return f"Step(index={self.index}, total={self.total}, name={self.name!r}, upstream={self.upstream!r})"
 
-    @property
-    def root(self) -> Value:
-        """The Value whose backward pass this step belongs to."""
-        return self._trace.root
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Step) and other._trace is self._trace and other.index == self.index
+
+    def __hash__(self) -> int:
+        return hash((id(self._trace), self.index))
 
     def history(self) -> tuple:
         """The steps of this backward pass up to and including this one."""
-        return tuple(self._trace.steps[: self.index + 1])
+        return tuple(Step(k, self._trace) for k in range(self.index + 1))
 
     def grads_so_far(self) -> dict:
         """``{Value: grad}`` for every node of the graph as it stood right after this step.
@@ -185,8 +176,8 @@ class Step:
         the pass, since leaves accumulate); the root shows the seed.
         """
         grads = dict(self._trace.start)
-        for s in self._trace.steps[: self.index + 1]:
-            for u in s.updates:
+        for record in self._trace.records[: self.index + 1]:
+            for u in record[4]:
                 grads[u.parent] = u.grad_after
         return grads
 
@@ -194,13 +185,14 @@ class Step:
 def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[Step]:
     """Run ``root``'s backward pass one node at a time, yielding a :class:`Step` after each node.
 
-    The same pass as ``root.backward(grad)``: interior grads are reset to 0 when the first step is requested,
-    leaves accumulate, nodes are visited in ``reversed(autograd_core.topological_order(root))``, and at each node
-    ``parent.grad += upstream * local`` for every input, with ``upstream = node.grad`` and ``local`` from the op
-    table. Consuming every step therefore leaves exactly (bit for bit) the gradients ``root.backward(grad)``
+    The same pass as ``root.backward(grad)``, on the same walk (:func:`autograd_core.graph.walk`): interior grads
+    are reset to 0 when the first step is requested, leaves accumulate, nodes are visited in
+    ``reversed(autograd_core.topological_order(root))``, and at each node ``parent.grad += upstream * local`` for
+    every input. Consuming every step therefore leaves exactly (bit for bit) the gradients ``root.backward(grad)``
     leaves; stopping early leaves the gradients so far. Leaves get no step (backward does no work there); a leaf
     root gets no step and just accumulates ``grad``, as ``backward`` does. In anomaly mode a non-finite gradient
-    raises :class:`autograd_core.AnomalyError` at the step that produces it, as ``backward`` would.
+    raises :class:`autograd_core.AnomalyError` at the step that produces it, as ``backward`` would; a step that
+    raises restores every ``.grad`` the pass had changed.
 
     Example::
 
@@ -209,39 +201,36 @@ def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[Step]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__}")
-    seed = grad if type(grad) is float else _to_float(grad, "backward_steps(grad=...)")
+    seed = grad if type(grad) is float else to_float(grad, "backward_steps(grad=...)")
     return _steps(root, seed, topological_order(root))
 
 
 def _steps(root: Value, seed: float, order: list) -> Iterator[Step]:
-    names = _numbering(order)[1]
-    check = anomaly_enabled()
-    isfinite = math.isfinite
+    names = numbering(order)[1]
+    saved = {v: v.grad for v in order}
+    acc = {v: v.grad for v in order if v.op_entry is None}
     for v in order:
-        if v._op is not None:
+        if v.op_entry is not None:
             v.grad = 0.0
-    if root._op is None:
-        root.grad += seed
-        return
-    root.grad = seed
-    interior = [v for v in reversed(order) if v._op is not None]
-    trace = _Trace(root, seed, {v: v.grad for v in order}, len(interior))
-    for index, v in enumerate(interior):
-        g = v.grad
-        ps = v.parents
-        locals_ = v._op.local_derivatives(tuple(p.data for p in ps), v.data, v._arg)
+    interior = sum(1 for v in order if v.op_entry is not None)
+    trace = _Trace(root, {**{v: 0.0 for v in order}, **acc, root: acc.get(root, 0.0) + seed}, interior)
+    steps = walk(order, seed, acc, check=anomaly_enabled())
+    root.grad = acc.get(root, 0.0) + seed if root.op_entry is None else seed
+    while True:
+        try:
+            v, g, raw = next(steps)
+        except StopIteration:
+            return
+        except BaseException:
+            for node, old in saved.items():
+                node.grad = old
+            raise
         updates = []
-        for i, (p, d) in enumerate(zip(ps, locals_)):
-            before = p.grad
-            contribution = g * d
-            after = before + contribution
-            if check and not (isfinite(d) and isfinite(after)):
-                raise _backward_anomaly(v, i, g, d, before)
+        for i, p, d, contribution, before, after in raw:
             p.grad = after
             updates.append(ParentUpdate(p, names[p], i, float(d), contribution, before, after))
-        step = Step(index, trace.total, v, names[v], _expression(v, names), g, tuple(updates), trace)
-        trace.steps.append(step)
-        yield step
+        trace.records.append((v, names[v], expression(v, names), g, tuple(updates)))
+        yield Step(len(trace.records) - 1, trace)
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,7 +260,7 @@ def _path_counts(order: list, wrt: Value) -> tuple[dict, int]:
     counts = {wrt: 1}
     lengths = {wrt: 0}
     for v in order:
-        if v is wrt or v._op is None:
+        if v is wrt or v.op_entry is None:
             continue
         c = 0
         n = 0
@@ -305,7 +294,7 @@ def gradient_paths(root: Value, wrt: Value, grad: Number = 1.0, max_paths: int =
         raise TypeError(f"gradient_paths: root must be a Value, got {type(root).__name__}")
     if not isinstance(wrt, Value):
         raise TypeError(f"gradient_paths: wrt must be a Value, got {type(wrt).__name__}")
-    seed = grad if type(grad) is float else _to_float(grad, "gradient_paths(grad=...)")
+    seed = grad if type(grad) is float else to_float(grad, "gradient_paths(grad=...)")
     order = topological_order(root)
     counts, hops = _path_counts(order, wrt)
     n = counts.get(root, 0)
@@ -320,7 +309,7 @@ def gradient_paths(root: Value, wrt: Value, grad: Number = 1.0, max_paths: int =
     def locals_of(v: Value) -> tuple:
         got = local_cache.get(v)
         if got is None:
-            got = local_cache[v] = v._op.local_derivatives(tuple(p.data for p in v.parents), v.data, v._arg)
+            got = local_cache[v] = v.op_entry.local_derivatives(tuple(p.data for p in v.parents), v.data, v.arg)
         return got
 
     paths = []
@@ -372,7 +361,7 @@ def explain(root: Value, wrt: Value | None = None, *, grad: Number = 1.0, precis
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain: root must be a Value, got {type(root).__name__}")
-    seed = grad if type(grad) is float else _to_float(grad, "explain(grad=...)")
+    seed = grad if type(grad) is float else to_float(grad, "explain(grad=...)")
     for name, limit in (("precision", precision), ("max_steps", max_steps), ("max_paths", max_paths)):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"explain: {name} must be a positive int, got {limit!r}")
@@ -395,12 +384,12 @@ def _table(rows: list, header: tuple) -> list:
 def _explain_pass(root: Value, seed: float, precision: int, max_steps: int) -> str:
     order = topological_order(root)
     saved = {v: v.grad for v in order}
-    names = _numbering(order)[1]
+    names = numbering(order)[1]
     rname = names[root]
     f = lambda x: _num(x, precision)
     try:
         for v in order:
-            if v._op is None:
+            if v.op_entry is None:
                 v.grad = 0.0
         rows = []
         shown = 0
@@ -417,14 +406,14 @@ def _explain_pass(root: Value, seed: float, precision: int, max_steps: int) -> s
                 first = False
             if first:
                 rows.append((f"[{step.index}]", step.name, step.expression, f(step.upstream), "", "", "", ""))
-        leaves = [v for v in order if v._op is None]
+        leaves = [v for v in order if v.op_entry is None]
         leaf_grads = [(names[v], v.grad) for v in leaves]
     finally:
         for v, g in saved.items():
             v.grad = g
-    if root._op is None:
+    if root.op_entry is None:
         return f"{rname} is a leaf: backward does no steps; d {rname} / d {rname} = {f(seed)}"
-    lines = [f"backward pass of {rname} = {_expression(root, names)}: {total} steps, seed d {rname} / d {rname} = "
+    lines = [f"backward pass of {rname} = {expression(root, names)}: {total} steps, seed d {rname} / d {rname} = "
              f"{f(seed)}; each row adds upstream x local to a parent's grad"]
     lines += _table(rows, ("step", "node", "computes", "upstream", "parent", "local", "contribution",
                            "parent grad now"))
@@ -441,7 +430,7 @@ def _explain_pass(root: Value, seed: float, precision: int, max_steps: int) -> s
 
 def _explain_wrt(root: Value, wrt: Value, seed: float, precision: int, max_paths: int) -> str:
     order = topological_order(root)
-    names = _numbering(order)[1]
+    names = numbering(order)[1]
     f = lambda x: _num(x, precision)
     rname = names[root]
     wname = names.get(wrt) or wrt.label or "wrt"

@@ -1,119 +1,34 @@
-"""`Value`, the scalar node of the computation graph, and the switches that change how nodes are recorded.
+"""`Value`, the scalar node of the computation graph.
 
-A Value stores its data, its gradient, a label, the op that produced it and its parents (a tuple, in argument order):
-never a closure, so a dropped graph is freed by reference counting alone. Every operator and method is a thin
-dispatcher into the op table of :mod:`autograd_core.ops`.
-
-The only global state is the documented switches: :func:`no_grad`, :func:`scope` and anomaly mode
-(:func:`autograd_core.detect_anomaly`). They are process-wide, not per thread.
+A Value stores its data, its gradient, a label, the op table entry that produced it (``op_entry``), its constant
+parameter (``arg``) and its parents (a tuple, in argument order): never a closure, so a dropped graph is freed by
+reference counting alone. Every operator and method is a thin dispatcher into the op table of
+:mod:`autograd_core.ops`; the switches that change recording (``no_grad``, ``scope``, anomaly mode) live, per
+thread, in :mod:`autograd_core.switches`.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Union
 
 from . import ops as _ops
-from .anomaly import _domain_anomaly, _forward_anomaly
-from .graph import backward as _backward_pass
-from .graph import topological_order
+from . import switches as _sw
+from .anomaly import domain_error, forward_anomaly
+from .ops import to_float
 
-__all__ = ["Value", "apply", "sum", "no_grad", "is_grad_enabled", "scope", "current_scope", "anomaly_enabled",
-           "topological_order"]
+__all__ = ["Value", "apply", "sum"]
 
 Number = Union[int, float]
 
 _ADD, _SUB, _MUL, _DIV, _NEG = _ops.ADD, _ops.SUB, _ops.MUL, _ops.DIV, _ops.NEG
 _POW, _VPOW, _RPOW, _SUM = _ops.POW, _ops.VPOW, _ops.RPOW, _ops.SUM
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
-
-# The switches. `_plain` is True when none is active, so the hot path checks one global.
-_grad_enabled = True
-_anomaly = False
-_scope_stack: list[str] = []
-_scope: str | None = None
-_plain = True
-
-
-def _refresh() -> None:
-    global _plain, _scope
-    _scope = _scope_stack[-1] if _scope_stack else None
-    _plain = _grad_enabled and not _anomaly and _scope is None
-
-
-def _set_anomaly(on: bool) -> bool:
-    """Turn anomaly mode on or off; returns the previous setting (used by ``detect_anomaly``)."""
-    global _anomaly
-    previous, _anomaly = _anomaly, bool(on)
-    _refresh()
-    return previous
-
-
-def anomaly_enabled() -> bool:
-    """True inside ``detect_anomaly()``."""
-    return _anomaly
-
-
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Context manager: ops inside it record no parents, so their results are leaves (like ``torch.no_grad``).
-
-    Use it for parameter updates and evaluation, where no graph is needed.
-    """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    _refresh()
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-        _refresh()
-
-
-def is_grad_enabled() -> bool:
-    """False inside :func:`no_grad`."""
-    return _grad_enabled
-
-
-@contextmanager
-def scope(name: str) -> Iterator[str]:
-    """Context manager: Values created inside carry the scope ``name`` (nested scopes join with ``/``).
-
-    The renderer draws each scope as a cluster, e.g. one box per layer of a network.
-    """
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ValueError(f"scope: name must be a non-empty string without '/', got {name!r}")
-    _scope_stack.append(f"{_scope_stack[-1]}/{name}" if _scope_stack else name)
-    _refresh()
-    try:
-        yield _scope_stack[-1]
-    finally:
-        _scope_stack.pop()
-        _refresh()
-
-
-def current_scope() -> str | None:
-    """The innermost active scope path (``"layer1/neuron0"``), or None."""
-    return _scope
-
-
-def _type_error(where: str, x: object) -> TypeError:
-    return TypeError(f"{where}: expected a real number (int, float) or a Value, got {type(x).__name__} {x!r:.60}")
-
-
-def _to_float(x: object, where: str) -> float:
-    # The cheap exact-type test first: this runs for every constant in every expression.
-    if type(x) is float:
-        return x
-    if type(x) is int:
-        return float(x)
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise _type_error(where, x)
-    return float(x)
-
-
+_state = _sw.state
+# Methods whose work lives on higher floors (backward in graph, pictures in render) are looked up here; those
+# modules install themselves at import, so this module never imports upward.
+HOOKS: dict = {}
 _new = object.__new__
 
 
@@ -136,53 +51,43 @@ class Value:
     dictionary keys.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "parents", "_arg", "scope", "__weakref__")
+    __slots__ = ("data", "grad", "label", "op_entry", "parents", "arg", "scope", "__weakref__")
     __array_ufunc__ = None  # numpy scalars on the left defer to Value's reflected operators
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = data if type(data) is float else _to_float(data, "Value")
+        self.data = data if type(data) is float else to_float(data, "Value")
         self.grad = 0.0
         if type(label) is not str:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
         self.label = label
-        self._op = None
+        self.op_entry = None
         self.parents = ()
-        self._arg = None
-        self.scope = _scope
+        self.arg = None
+        self.scope = None if _sw.plain else _state.scope
 
     # ------------------------------------------------------------------ introspection
     @property
     def op(self) -> str:
         """Name of the op that produced this Value, ``""`` for a leaf."""
-        op = self._op
+        op = self.op_entry
         return "" if op is None else op.name
-
-    @property
-    def op_entry(self) -> _ops.Op | None:
-        """The op table entry that produced this Value (None for a leaf)."""
-        return self._op
-
-    @property
-    def arg(self) -> float | None:
-        """The op's constant parameter (the exponent of ``x ** 3``, the slope of ``leaky_relu``), or None."""
-        return self._arg
 
     @property
     def is_leaf(self) -> bool:
         """True for Values made directly (or under ``no_grad``/``detach``) rather than by an op."""
-        return self._op is None
+        return self.op_entry is None
 
     def local_derivatives(self) -> tuple:
         """The local derivatives d self / d parent, one float per parent, evaluated from the op table."""
-        op = self._op
+        op = self.op_entry
         if op is None:
             return ()
-        return op.local_derivatives(tuple(p.data for p in self.parents), self.data, self._arg)
+        return op.local_derivatives(tuple(p.data for p in self.parents), self.data, self.arg)
 
     def __repr__(self) -> str:
         parts = [f"data={self.data:.4g}", f"grad={self.grad:.4g}"]
-        if self._op is not None:
-            parts.append(f"op={self._op.name!r}")
+        if self.op_entry is not None:
+            parts.append(f"op={self.op_entry.name!r}")
         if self.label:
             parts.append(f"label={self.label!r}")
         return f"Value({', '.join(parts)})"
@@ -192,16 +97,12 @@ class Value:
 
     def graph(self, max_nodes: int = 200) -> str:
         """A text tree of this Value's inputs, for terminals without Graphviz (see :func:`autograd_core.text_tree`)."""
-        from .render import text_tree
-
-        return text_tree(self, max_nodes=max_nodes)
+        return HOOKS["text_tree"](self, max_nodes=max_nodes)
 
     def _repr_svg_(self) -> str | None:
         # Jupyter shows a Value as its graph when graphviz and dot are available; otherwise it falls back to repr.
         try:
-            from .render import draw
-
-            return draw(self)._repr_image_svg_xml()
+            return HOOKS["draw"](self)._repr_image_svg_xml()
         except Exception:  # any missing piece of the optional rendering stack: show the plain repr instead
             return None
 
@@ -213,8 +114,7 @@ class Value:
         leaves) until zeroed with :func:`autograd_core.zero_grad`. The walk is iterative (no recursion limit) and
         visits nodes in the reverse of :func:`autograd_core.topological_order`, so results are deterministic.
         """
-        g = grad if type(grad) is float else _to_float(grad, "backward(grad=...)")
-        _backward_pass(self, g, _anomaly)
+        HOOKS["backward"](self, grad if type(grad) is float else to_float(grad, "backward(grad=...)"))
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
@@ -223,46 +123,46 @@ class Value:
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):
         if type(other) is not Value:
-            other = _lift(other)
+            other = _lift(other, "add")
             if other is None:
                 return NotImplemented
         return _apply2(_ADD, self, other)
 
     def __radd__(self, other):
-        other = _lift(other)
+        other = _lift(other, "add")
         return NotImplemented if other is None else _apply2(_ADD, other, self)
 
     def __sub__(self, other):
         if type(other) is not Value:
-            other = _lift(other)
+            other = _lift(other, "sub")
             if other is None:
                 return NotImplemented
         return _apply2(_SUB, self, other)
 
     def __rsub__(self, other):
-        other = _lift(other)
+        other = _lift(other, "sub")
         return NotImplemented if other is None else _apply2(_SUB, other, self)
 
     def __mul__(self, other):
         if type(other) is not Value:
-            other = _lift(other)
+            other = _lift(other, "mul")
             if other is None:
                 return NotImplemented
         return _apply2(_MUL, self, other)
 
     def __rmul__(self, other):
-        other = _lift(other)
+        other = _lift(other, "mul")
         return NotImplemented if other is None else _apply2(_MUL, other, self)
 
     def __truediv__(self, other):
         if type(other) is not Value:
-            other = _lift(other)
+            other = _lift(other, "div")
             if other is None:
                 return NotImplemented
         return _apply2(_DIV, self, other)
 
     def __rtruediv__(self, other):
-        other = _lift(other)
+        other = _lift(other, "div")
         return NotImplemented if other is None else _apply2(_DIV, other, self)
 
     def __pow__(self, other):
@@ -271,13 +171,13 @@ class Value:
             return _apply2(_VPOW, self, other)
         if type(other) is not float and (isinstance(other, bool) or not isinstance(other, numbers.Real)):
             return NotImplemented
-        return _apply1(_POW, self, float(other))
+        return _apply1(_POW, self, to_float(other, "pow (x ** c)"))
 
     def __rpow__(self, other):
         """``b ** x`` for a constant base b (op ``rpow``)."""
         if type(other) is not float and (isinstance(other, bool) or not isinstance(other, numbers.Real)):
             return NotImplemented
-        return _apply1(_RPOW, self, float(other))
+        return _apply1(_RPOW, self, to_float(other, "rpow (c ** x)"))
 
     def __neg__(self):
         return _apply1(_NEG, self, None)
@@ -330,7 +230,7 @@ class Value:
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, else slope * x; derivative 1 or slope."""
-        return _apply1(_ops.LEAKY_RELU, self, _to_float(slope, "leaky_relu(slope=...)"))
+        return _apply1(_ops.LEAKY_RELU, self, to_float(slope, "leaky_relu(slope=...)"))
 
     def softplus(self) -> Value:
         """ln(1 + e^x), computed without overflow; derivative sigmoid(x)."""
@@ -338,7 +238,7 @@ class Value:
 
     def elu(self, alpha: Number = 1.0) -> Value:
         """x for x > 0, else alpha (e^x - 1); derivative 1 or alpha e^x."""
-        return _apply1(_ops.ELU, self, _to_float(alpha, "elu(alpha=...)"))
+        return _apply1(_ops.ELU, self, to_float(alpha, "elu(alpha=...)"))
 
     def sin(self) -> Value:
         """sin x; derivative cos x."""
@@ -356,10 +256,10 @@ class Value:
 def _cmp(other: object) -> float:
     if type(other) is Value or isinstance(other, Value):
         return other.data
-    return _to_float(other, "comparison")
+    return to_float(other, "comparison")
 
 
-def _lift(x: object) -> Value | None:
+def _lift(x: object, where: str) -> Value | None:
     """A constant operand as a leaf Value; None for types the operators do not take (they return NotImplemented)."""
     if type(x) is float:
         # hot path (a network's inputs, constants in expressions): build the leaf without __init__'s validation
@@ -367,54 +267,32 @@ def _lift(x: object) -> Value | None:
         v.data = x
         v.grad = 0.0
         v.label = ""
-        v._op = None
+        v.op_entry = None
         v.parents = ()
-        v._arg = None
-        v.scope = _scope
+        v.arg = None
+        v.scope = None if _sw.plain else _state.scope
         return v
     if isinstance(x, Value):
         return x
-    if type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
-        return Value(x)
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Value(to_float(x, where))
     return None
 
 
-def _domain_error(op: _ops.Op, parents: tuple, arg, exc: Exception) -> Exception:
-    """Rebuild a math error raised by an op's forward as a typed error naming the op, operands and labels."""
-    datas = tuple(p.data for p in parents)
-    explained = op.check(*datas, arg) if op.check is not None else None
-    kind, reason = explained if explained is not None else (type(exc), str(exc))
-    if op.arity == 1:
-        shown = f"got {datas[0]!r}"
-        if op.param is not None:
-            shown += f" ({op.param}={arg!r})"
-    else:
-        shown = "got " + ", ".join(repr(d) for d in datas)
-    labels = [p.label for p in parents if p.label]
-    where = f" (Value {', '.join(repr(x) for x in labels)})" if labels else ""
-    message = f"{op.name}: {reason}, {shown}{where}"
-    if _anomaly:
-        return _domain_anomaly(kind, message, op.name, datas + ((arg,) if op.name in ("pow", "rpow") else ()))
-    return kind(message)
-
-
 def _make(op: _ops.Op, data: float, parents: tuple, arg) -> Value:
-    # Node construction outside the hot path: some switch (no_grad, scope, anomaly) is active.
-    if _anomaly and not (data - data == 0.0):
-        raise _forward_anomaly(op, parents, arg, data)
+    # Node construction when some switch may be on (no_grad, scope, anomaly) in some thread: read this thread's.
+    state = _state
+    if state.anomaly and not (data - data == 0.0):
+        raise forward_anomaly(op, parents, arg, data)
     v = _new(Value)
     v.data = data
     v.grad = 0.0
     v.label = ""
-    if _grad_enabled:
-        v._op = op
-        v.parents = parents
-        v._arg = arg
+    if state.grad_enabled:
+        v.op_entry, v.parents, v.arg = op, parents, arg
     else:
-        v._op = None
-        v.parents = ()
-        v._arg = None
-    v.scope = _scope
+        v.op_entry, v.parents, v.arg = None, (), None
+    v.scope = state.scope
     return v
 
 
@@ -422,15 +300,16 @@ def _apply1(op: _ops.Op, x: Value, arg) -> Value:
     try:
         data = op.forward(x.data, arg)
     except _MATH_ERRORS as e:
-        raise _domain_error(op, (x,), arg, e) from None
-    if _plain:
+        raise domain_error(op, (x,), arg, e, _state.anomaly) from None
+    if _sw.plain:
+        # _apply2 and apply inline this same construction: one call less per node on the hot path
         v = _new(Value)
         v.data = data
         v.grad = 0.0
         v.label = ""
-        v._op = op
+        v.op_entry = op
         v.parents = (x,)
-        v._arg = arg
+        v.arg = arg
         v.scope = None
         return v
     return _make(op, data, (x,), arg)
@@ -440,109 +319,80 @@ def _apply2(op: _ops.Op, x: Value, y: Value) -> Value:
     try:
         data = op.forward(x.data, y.data, None)
     except _MATH_ERRORS as e:
-        raise _domain_error(op, (x, y), None, e) from None
-    if _plain:
+        raise domain_error(op, (x, y), None, e, _state.anomaly) from None
+    if _sw.plain:
         v = _new(Value)
         v.data = data
         v.grad = 0.0
         v.label = ""
-        v._op = op
+        v.op_entry = op
         v.parents = (x, y)
-        v._arg = None
+        v.arg = None
         v.scope = None
         return v
     return _make(op, data, (x, y), None)
 
 
 def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | None = None):
-    """Apply a table op (an :class:`Op` or its name) to inputs.
+    """Apply a table op (an :class:`Op` or its name) to inputs: ``apply("tanh", x)``, ``apply("sum", a, b, arg=1)``.
 
     With at least one Value input, the result is a recorded Value. With plain numbers only, the result is a float
     (the op's forward), which is what makes local derivatives written with these functions work both in plain
-    backward and under ``gradients(create_graph=True)``.
+    backward and under ``gradients(create_graph=True)``. A variadic op (``sum``) takes any number of inputs.
     """
     if isinstance(op, str):
         op = _ops.get_op(op)
+    elif not isinstance(op, _ops.Op):
+        raise TypeError(f"apply: op must be an Op or an op name, got {type(op).__name__}")
     n = len(inputs)
-    if op.arity == -1:
-        raise TypeError(f"apply: {op.name!r} is variadic; call autograd_core.sum(values) instead")
-    if n != op.arity:
+    if n != op.arity and op.arity != -1:
         raise TypeError(f"apply: op {op.name!r} takes {op.arity} input(s), got {n}")
     if op.param is None and arg is not None:
         raise TypeError(f"apply: op {op.name!r} takes no parameter, got arg={arg!r}")
     if op.param is not None:
         if arg is None:
             raise TypeError(f"apply: op {op.name!r} needs its parameter: arg=<{op.param}>")
-        arg = _to_float(arg, f"{op.name}({op.param}=...)")
+        arg = to_float(arg, f"{op.name}({op.param}=...)")
     if not any(isinstance(x, Value) for x in inputs):
-        datas = tuple(_to_float(x, op.name) for x in inputs)
+        datas = tuple(to_float(x, op.name) for x in inputs)
         try:
             return op.forward(*datas, arg)
         except _MATH_ERRORS as e:
-            raise _domain_error(op, tuple(Value(d) for d in datas), arg, e) from None
+            raise domain_error(op, tuple(Value(d) for d in datas), arg, e, _state.anomaly) from None
     parents = tuple(x if isinstance(x, Value) else _lift_or_raise(x, op.name) for x in inputs)
     if n == 1:
         return _apply1(op, parents[0], arg)
-    return _apply2(op, parents[0], parents[1]) if arg is None else _apply_general(op, parents, arg)
-
-
-def _apply_general(op: _ops.Op, parents: tuple, arg) -> Value:
+    if n == 2 and arg is None:
+        return _apply2(op, parents[0], parents[1])
     try:
-        data = op.forward(*(p.data for p in parents), arg)
+        data = op.forward(*[p.data for p in parents], arg)
     except _MATH_ERRORS as e:
-        raise _domain_error(op, parents, arg, e) from None
-    return _make(op, data, parents, arg) if not _plain else _make_plain(op, data, parents, arg)
-
-
-def _make_plain(op, data, parents, arg) -> Value:
-    # _apply1, _apply2 and _lift inline this same construction: one call less per node on the hot path
-    v = _new(Value)
-    v.data = data
-    v.grad = 0.0
-    v.label = ""
-    v._op = op
-    v.parents = parents
-    v._arg = arg
-    v.scope = None
-    return v
+        raise domain_error(op, parents, arg, e, _state.anomaly) from None
+    if _sw.plain:
+        v = _new(Value)
+        v.data, v.grad, v.label, v.op_entry, v.parents, v.arg, v.scope = data, 0.0, "", op, parents, arg, None
+        return v
+    return _make(op, data, parents, arg)
 
 
 def _lift_or_raise(x: object, where: str) -> Value:
-    v = _lift(x)
+    v = _lift(x, where)
     if v is None:
-        raise _type_error(where, x)
+        raise TypeError(f"{where}: expected a real number (int, float) or a Value, got {type(x).__name__} {x!r:.60}")
     return v
 
 
-_builtin_sum = sum
-
-
-def sum(values: Iterable[Union[Value, Number]], start: Union[Value, Number] = 0.0) -> Value:  # noqa: A001
+def sum(values: Iterable[Union[Value, Number]], start: Union[Value, Number] = 0.0):  # noqa: A001
     """``start + values[0] + values[1] + ...`` as ONE node (op ``sum``), added left to right.
 
     A neuron's ``b + Σ w_i x_i`` becomes one node over its products instead of a chain of binary adds, which
     makes graphs smaller and backward faster. Every local derivative is 1. A Value ``start`` becomes the first
-    parent; a number ``start`` is a constant kept with the node.
+    parent; a number ``start`` is a constant kept with the node. Like every function here, plain numbers in give a
+    float out: ``sum([1.0, 2.0]) == 3.0``.
     """
-    parents = []
-    for x in values:
-        if type(x) is Value or isinstance(x, Value):
-            parents.append(x)
-        else:
-            parents.append(_lift_or_raise(x, "sum"))
     if isinstance(start, Value):
-        parents.insert(0, start)
-        const = 0.0
-    else:
-        const = _to_float(start, "sum(start=...)")
-    if not parents:
-        return Value(const)
-    parents = tuple(parents)
-    s = _SUM.forward([p.data for p in parents], const)
-    if _plain:
-        return _make_plain(_SUM, s, parents, const)
-    return _make(_SUM, s, parents, const)
-
+        return apply(_SUM, start, *values, arg=0.0)
+    return apply(_SUM, *values, arg=to_float(start, "sum(start=...)"))
 
 
 # Dual functions: a Value in, a recorded Value out; plain numbers in, a float out. Custom ops write their local

@@ -2,11 +2,13 @@
 
 Built on ``autograd_core``'s public API only. Every module call returns a list of Values (one per output).
 
-Submodules: ``nn.layers`` (Neuron, Layer, MLP), ``nn.losses``, ``nn.optim``, ``nn.data`` (batches), ``nn.train``
-(fit), ``nn.delta`` (the lectures' hand-derived backprop and ``check``), ``nn.export`` (``to_torch``).
+Submodules, by floor (each imports only from lower floors, also inside functions): ``nn.activations`` (names and
+engine functions) and ``nn.data`` (batches); ``nn.export`` (``to_torch``); ``nn.module`` (Module, files, input and
+state checks); ``nn.losses`` and ``nn.optim``; ``nn.layers`` (Neuron, Layer, MLP; registers them for ``nn.load``);
+``nn.train`` (fit); ``nn.delta`` (the lectures' hand-derived backprop and ``check``).
 """
 
-from . import data, delta, export, layers, losses, module, optim, train
+from . import activations, data, delta, export, layers, losses, module, optim, train
 from .data import batches
 from .layers import ACTIVATIONS, INITS, MLP, OUTPUT_ACTIVATIONS, Layer, Neuron
 from .module import ModelFileError, Module, load
@@ -25,6 +27,7 @@ __all__ = [
     "Neuron",
     "OUTPUT_ACTIVATIONS",
     "SGD",
+    "activations",
     "batches",
     "clip_grad_norm",
     "clip_grad_value",

@@ -14,8 +14,10 @@ For one example (``δ[l] = ∂L/∂z[l]``, layers l = 1..L, ``a[0] = x``):
 Over n examples: ``Δ[l] += δ[l] a[l-1]ᵀ``, then ``D[l] = Δ[l] / n + λ W[l]`` for the weights and ``Δb[l] / n`` for the
 biases (not regularised): the gradient of ``(1/n) Σ loss + (λ/2) Σ w²`` as :func:`nn.train.fit` trains it.
 
-Activation derivatives (the lectures' table): linear 1, sigmoid ``σ(1-σ)``, tanh ``1 - tanh²``, relu 1 for z > 0
-else 0, leaky_relu 1 or 0.01, softplus ``σ(z)``, elu 1 or ``e^z``, step 0, sin ``cos``, cos ``-sin``, abs ``sign``.
+Activation derivatives (the lectures' table, :data:`G_PRIME`): linear 1, sigmoid ``σ(1-σ)``, tanh ``1 - tanh²``, relu
+1 for z > 0 else 0, leaky_relu 1 or 0.01, softplus ``σ(z)``, elu 1 or ``e^z``, step 0, sin ``cos``, cos ``-sin``, abs
+``sign``. Every rule is a table keyed by name (:data:`G`, :data:`G_PRIME`, :data:`LOSS_RULES`, :data:`CANCELLING`),
+never a chain of name comparisons, and the model's layers come from ``model.dense_layers()``.
 
 :func:`check` computes the same gradients with the engine (``autograd_core.gradients``) and reports, layer by layer,
 the largest absolute difference and the relative difference: the largest absolute difference divided by the layer's
@@ -32,15 +34,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Union
 
-from .layers import ELU_ALPHA, LEAKY_RELU_SLOPE, MLP, Layer, Neuron
-from .losses import _class_index, _targets, get_loss, loss_name
-from .module import Module
+import autograd_core as ag
+
+from .activations import ELU_ALPHA, LEAKY_RELU_SLOPE
+from .losses import check_class_index, check_targets, get_loss, loss_name
+from .module import Module, check_input
+from .train import batch_loss
 
 __all__ = ["Network", "Forward", "network", "forward", "backprop", "gradients", "check", "DeltaCheck", "LayerCheck",
-           "SUPPORTED_LOSSES"]
+           "SUPPORTED_LOSSES", "G", "G_PRIME", "LOSS_RULES", "CANCELLING"]
 
-SUPPORTED_LOSSES = ("mse", "half_mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
-                    "categorical_cross_entropy", "kl_divergence", "hinge")
 _CLASS_LOSSES = ("cross_entropy", "categorical_cross_entropy")
 
 
@@ -58,56 +61,35 @@ def _softplus(z: float) -> float:
     return (z if z > 0.0 else 0.0) + math.log1p(math.exp(-abs(z)))
 
 
-def _g(name: str, z: float) -> float:
-    if name == "linear":
-        return z
-    if name == "sigmoid":
-        return _sigmoid(z)
-    if name == "tanh":
-        return math.tanh(z)
-    if name == "relu":
-        return z if z > 0.0 else 0.0
-    if name == "leaky_relu":
-        return z if z > 0.0 else LEAKY_RELU_SLOPE * z
-    if name == "softplus":
-        return _softplus(z)
-    if name == "elu":
-        return z if z > 0.0 else ELU_ALPHA * math.expm1(z)
-    if name == "step":
-        return 1.0 if z >= 0.0 else 0.0
-    if name == "sin":
-        return math.sin(z)
-    if name == "cos":
-        return math.cos(z)
-    if name == "abs":
-        return abs(z)
-    raise ValueError(f"nn.delta: no hand-derived activation {name!r}")
+# g(z) on floats, per activation name (written so that nan propagates, as in the engine)
+G: dict = {
+    "linear": lambda z: z,
+    "sigmoid": _sigmoid,
+    "tanh": math.tanh,
+    "relu": lambda z: 0.0 if z <= 0.0 else z,
+    "leaky_relu": lambda z: LEAKY_RELU_SLOPE * z if z <= 0.0 else z,
+    "softplus": _softplus,
+    "elu": lambda z: ELU_ALPHA * math.expm1(z) if z <= 0.0 else z,
+    "step": lambda z: 1.0 if z >= 0.0 else (0.0 if z < 0.0 else z),
+    "sin": math.sin,
+    "cos": math.cos,
+    "abs": abs,
+}
 
-
-def _g_prime(name: str, z: float, a: float) -> float:
-    if name == "linear":
-        return 1.0
-    if name == "sigmoid":
-        return a * (1.0 - a)
-    if name == "tanh":
-        return 1.0 - a * a
-    if name == "relu":
-        return 1.0 if z > 0.0 else 0.0
-    if name == "leaky_relu":
-        return 1.0 if z > 0.0 else LEAKY_RELU_SLOPE
-    if name == "softplus":
-        return _sigmoid(z)
-    if name == "elu":
-        return 1.0 if z > 0.0 else ELU_ALPHA * math.exp(z)
-    if name == "step":
-        return 0.0
-    if name == "sin":
-        return math.cos(z)
-    if name == "cos":
-        return -math.sin(z)
-    if name == "abs":
-        return 1.0 if z > 0.0 else (-1.0 if z < 0.0 else 0.0)
-    raise ValueError(f"nn.delta: no hand-derived activation {name!r}")
+# g'(z) on floats, per activation name, given z and a = g(z) (the lectures' σ(1-σ) and 1 - tanh² use a)
+G_PRIME: dict = {
+    "linear": lambda z, a: 1.0,
+    "sigmoid": lambda z, a: a * (1.0 - a),
+    "tanh": lambda z, a: 1.0 - a * a,
+    "relu": lambda z, a: 1.0 if z > 0.0 else 0.0,
+    "leaky_relu": lambda z, a: 1.0 if z > 0.0 else LEAKY_RELU_SLOPE,
+    "softplus": lambda z, a: _sigmoid(z),
+    "elu": lambda z, a: 1.0 if z > 0.0 else ELU_ALPHA * math.exp(z),
+    "step": lambda z, a: 0.0,
+    "sin": lambda z, a: math.cos(z),
+    "cos": lambda z, a: -math.sin(z),
+    "abs": lambda z, a: 1.0 if z > 0.0 else (-1.0 if z < 0.0 else 0.0),
+}
 
 
 def _softmax(z: list) -> list:
@@ -142,21 +124,15 @@ class Network:
 
 
 def network(model: Module) -> Network:
-    """Copy a :class:`~nn.layers.MLP`, :class:`~nn.layers.Layer` or :class:`~nn.layers.Neuron` into plain floats."""
-    if isinstance(model, MLP):
-        layers = model.layers
-        names = [(f"layers.{i}.W", f"layers.{i}.b") for i in range(len(layers))]
-    elif isinstance(model, Layer):
-        layers = [model]
-        names = [("W", "b")]
-    elif isinstance(model, Neuron):
-        return Network([None, [[w.data for w in model.w]]], [None, [model.b.data]], [None, model.activation],
-                       [None, ("w", "b")], True)
-    else:
+    """Copy a model's :meth:`~nn.module.Module.dense_layers` (an MLP, Layer or Neuron) into plain floats."""
+    if not isinstance(model, Module):
         raise TypeError(f"nn.delta: model must be an MLP, Layer or Neuron, got {type(model).__name__}")
-    return Network([None] + [[[w.data for w in row] for row in layer.W] for layer in layers],
-                   [None] + [[v.data for v in layer.b] for layer in layers],
-                   [None] + [layer.activation for layer in layers], [None] + names, False)
+    dense = model.dense_layers()
+    tensors = {t.name: t.values for t in model.named_tensors()}
+    return Network([None] + [[[w.data for w in row] for row in d.W] for d in dense],
+                   [None] + [[v.data for v in d.b] for d in dense],
+                   [None] + [d.activation for d in dense], [None] + [d.names for d in dense],
+                   not isinstance(tensors[dense[0].names[1]], list))
 
 
 class Forward(NamedTuple):
@@ -170,9 +146,7 @@ def forward(net: Union[Network, Module], x: Sequence[float]) -> Forward:
     """The forward pass on floats, keeping ``z[l] = W[l] a[l-1] + b[l]`` and ``a[l] = g(z[l])`` for every layer."""
     if isinstance(net, Module):
         net = network(net)
-    nin = len(net.W[1][0])
-    if len(x) != nin:
-        raise ValueError(f"nn.delta.forward: expected an input of length {nin}, got length {len(x)}")
+    x = check_input("nn.delta.forward", x, len(net.W[1][0]))
     z: list = [None]
     a: list = [[float(v) for v in x]]
     for li in range(1, net.depth + 1):
@@ -185,7 +159,7 @@ def forward(net: Union[Network, Module], x: Sequence[float]) -> Forward:
                 s += w * xk
             zl.append(s)
         act = net.activation[li]
-        a.append(_softmax(zl) if act == "softmax" else [_g(act, zj) for zj in zl])
+        a.append(_softmax(zl) if act == "softmax" else list(map(G[act], zl)))
         z.append(zl)
     return Forward(z, a)
 
@@ -195,79 +169,76 @@ def forward(net: Union[Network, Module], x: Sequence[float]) -> Forward:
 # ---------------------------------------------------------------------------------------------------------------
 def _target_vector(name: str, target: object, n: int) -> list:
     if name in _CLASS_LOSSES:
-        c = _class_index(name, target, n)
+        c = check_class_index(name, target, n)
         return [1.0 if i == c else 0.0 for i in range(n)]
-    return _targets(name, target, n)
+    return check_targets(name, target, n)
 
 
-def _loss_value(name: str, a: list, y: list) -> float:
-    n = len(a)
-    if name == "mse":
-        return sum((ai - yi) ** 2 for ai, yi in zip(a, y)) / n
-    if name == "half_mse":
-        return sum(0.5 * (ai - yi) ** 2 for ai, yi in zip(a, y)) / n
-    if name == "binary_cross_entropy":
-        return sum((-math.log(ai) if yi == 1.0 else 0.0 if yi == 0.0 else -yi * math.log(ai))
-                   + (0.0 if yi == 1.0 else -(1.0 - yi) * math.log(1.0 - ai)) for ai, yi in zip(a, y)) / n
-    if name == "binary_cross_entropy_with_logits":
-        return sum(_softplus(ai) - yi * ai for ai, yi in zip(a, y)) / n
-    if name == "cross_entropy":
-        m = max(a)
-        return math.log(sum(math.exp(ai - m) for ai in a)) - (a[y.index(1.0)] - m)
-    if name == "categorical_cross_entropy":
-        return -math.log(a[y.index(1.0)])
-    if name == "kl_divergence":
-        return sum(yi * (math.log(yi) - math.log(ai)) for ai, yi in zip(a, y) if yi != 0.0)
-    if name == "hinge":
-        return sum(max(0.0, 1.0 - yi * ai) for ai, yi in zip(a, y)) / n
-    raise ValueError(f"nn.delta: no hand-derived loss {name!r}")
+def _bce(a: float, y: float) -> float:
+    # a term whose target weight is 0 is left out, as in nn.losses.binary_cross_entropy
+    return ((-math.log(a) if y == 1.0 else 0.0 if y == 0.0 else -y * math.log(a))
+            + (0.0 if y == 1.0 else -(1.0 - y) * math.log(1.0 - a)))
 
 
-def _loss_grad(name: str, a: list, y: list) -> list:
-    """∂L/∂a[L] for one example."""
-    n = len(a)
-    if name == "mse":
-        return [2.0 * (ai - yi) / n for ai, yi in zip(a, y)]
-    if name == "half_mse":
-        return [(ai - yi) / n for ai, yi in zip(a, y)]
-    if name == "binary_cross_entropy":
-        return [(-yi / ai + (1.0 - yi) / (1.0 - ai)) / n for ai, yi in zip(a, y)]
-    if name == "binary_cross_entropy_with_logits":
-        return [(_sigmoid(ai) - yi) / n for ai, yi in zip(a, y)]
-    if name == "cross_entropy":
-        return [pi - yi for pi, yi in zip(_softmax(a), y)]
-    if name == "categorical_cross_entropy":
-        return [-1.0 / ai if yi == 1.0 else 0.0 for ai, yi in zip(a, y)]
-    if name == "kl_divergence":
-        return [-yi / ai if yi != 0.0 else 0.0 for ai, yi in zip(a, y)]
-    if name == "hinge":
-        return [-yi / n if 1.0 - yi * ai > 0.0 else 0.0 for ai, yi in zip(a, y)]
-    raise ValueError(f"nn.delta: no hand-derived loss {name!r}")
+def _cross_entropy(z: list, y: list) -> float:
+    m = max(z)
+    return math.log(sum(math.exp(zi - m) for zi in z)) - (z[y.index(1.0)] - m)
+
+
+# loss name -> (L(a, y), ∂L/∂a[L](a, y)) for one example on floats; elementwise losses average over the N outputs
+LOSS_RULES: dict = {
+    "mse": (lambda a, y: sum((ai - yi) ** 2 for ai, yi in zip(a, y)) / len(a),
+            lambda a, y: [2.0 * (ai - yi) / len(a) for ai, yi in zip(a, y)]),
+    "half_mse": (lambda a, y: sum(0.5 * (ai - yi) ** 2 for ai, yi in zip(a, y)) / len(a),
+                 lambda a, y: [(ai - yi) / len(a) for ai, yi in zip(a, y)]),
+    "binary_cross_entropy": (lambda a, y: sum(map(_bce, a, y)) / len(a),
+                             lambda a, y: [(-yi / ai + (1.0 - yi) / (1.0 - ai)) / len(a) for ai, yi in zip(a, y)]),
+    "binary_cross_entropy_with_logits": (lambda a, y: sum(_softplus(ai) - yi * ai for ai, yi in zip(a, y)) / len(a),
+                                         lambda a, y: [(_sigmoid(ai) - yi) / len(a) for ai, yi in zip(a, y)]),
+    "cross_entropy": (_cross_entropy, lambda a, y: [pi - yi for pi, yi in zip(_softmax(a), y)]),
+    "categorical_cross_entropy": (lambda a, y: -math.log(a[y.index(1.0)]),
+                                  lambda a, y: [-1.0 / ai if yi == 1.0 else 0.0 for ai, yi in zip(a, y)]),
+    "kl_divergence": (lambda a, y: sum(yi * (math.log(yi) - math.log(ai)) for ai, yi in zip(a, y) if yi != 0.0),
+                      lambda a, y: [-yi / ai if yi != 0.0 else 0.0 for ai, yi in zip(a, y)]),
+    "hinge": (lambda a, y: sum(max(0.0, 1.0 - yi * ai) for ai, yi in zip(a, y)) / len(a),
+              lambda a, y: [-yi / len(a) if 1.0 - yi * ai > 0.0 else 0.0 for ai, yi in zip(a, y)]),
+}
+SUPPORTED_LOSSES = tuple(LOSS_RULES)
+
+
+def _minus_y(z: list, a: list, y: list) -> list:
+    return [ai - yi for ai, yi in zip(a, y)]
+
+
+# (output activation, loss) -> (δ[L](z, a, y), the rule): the pairs where o'(z[L]) cancels against ∂L/∂a[L]
+CANCELLING: dict = {
+    ("sigmoid", "binary_cross_entropy"): (lambda z, a, y: [d / len(a) for d in _minus_y(z, a, y)],
+                                          "δ[L] = (a[L] - y)/N (binary cross-entropy, sigmoid output)"),
+    ("linear", "binary_cross_entropy_with_logits"): (
+        lambda z, a, y: [(_sigmoid(zi) - yi) / len(z) for zi, yi in zip(z, y)],
+        "δ[L] = (σ(z[L]) - y)/N (binary cross-entropy with logits, linear output)"),
+    ("softmax", "categorical_cross_entropy"): (_minus_y,
+                                               "δ[L] = a[L] - y (categorical cross entropy, softmax output)"),
+    ("softmax", "kl_divergence"): (_minus_y, "δ[L] = a[L] - y (kl divergence, softmax output)"),
+    ("linear", "cross_entropy"): (lambda z, a, y: [pi - yi for pi, yi in zip(_softmax(z), y)],
+                                  "δ[L] = softmax(z[L]) - y (cross-entropy, linear output)"),
+}
 
 
 def _output_delta(name: str, act: str, z: list, a: list, y: list) -> tuple:
     """(δ[L], the rule used, whether o' has cancelled) for one example."""
-    n = len(a)
-    if act == "sigmoid" and name == "binary_cross_entropy":
-        return ([(ai - yi) / n for ai, yi in zip(a, y)], "δ[L] = (a[L] - y)/N (binary cross-entropy, sigmoid output)",
-                True)
-    if act == "linear" and name == "binary_cross_entropy_with_logits":
-        return ([(_sigmoid(zi) - yi) / n for zi, yi in zip(z, y)],
-                "δ[L] = (σ(z[L]) - y)/N (binary cross-entropy with logits, linear output)", True)
-    if act == "softmax" and name in ("categorical_cross_entropy", "kl_divergence"):
-        return [ai - yi for ai, yi in zip(a, y)], f"δ[L] = a[L] - y ({name.replace('_', ' ')}, softmax output)", True
-    if act == "linear" and name == "cross_entropy":
-        return ([pi - yi for pi, yi in zip(_softmax(z), y)], "δ[L] = softmax(z[L]) - y (cross-entropy, linear output)",
-                True)
-    g = _loss_grad(name, a, y)
+    if (act, name) in CANCELLING:
+        delta, rule = CANCELLING[act, name]
+        return delta(z, a, y), rule, True
+    g = LOSS_RULES[name][1](a, y)
     if act == "softmax":
         dot = 0.0
         for ai, gi in zip(a, g):
             dot += ai * gi
         return ([ai * (gi - dot) for ai, gi in zip(a, g)], "δ[L]_i = a_i (g_i - Σ_j a_j g_j), g = ∂L/∂a (softmax)",
                 True)
-    return ([gi * _g_prime(act, zi, ai) for gi, zi, ai in zip(g, z, a)],
-            f"δ[L] = ∂L/∂a[L] ⊙ o'(z[L]) ({act} output)", False)
+    g_prime = G_PRIME[act]
+    return [gi * g_prime(zi, ai) for gi, zi, ai in zip(g, z, a)], f"δ[L] = ∂L/∂a[L] ⊙ o'(z[L]) ({act} output)", False
 
 
 def _loss_key(loss: Union[str, Callable]) -> str:
@@ -308,23 +279,23 @@ def backprop(net: Union[Network, Module], x: Sequence[float], target: object,
     if direct:
         scale[L] = [abs(d) + abs(ai) + abs(yi) for d, ai, yi in zip(dL, fw.a[L], y)]
     else:
-        scale[L] = [abs(d) + (abs(ai) + abs(yi)) * abs(_g_prime(out_act, zi, ai))
+        scale[L] = [abs(d) + (abs(ai) + abs(yi)) * abs(G_PRIME[out_act](zi, ai))
                     for d, zi, ai, yi in zip(dL, fw.z[L], fw.a[L], y)]
     for li in range(L - 1, 0, -1):
         W_next, d_next, s_next = net.W[li + 1], delta[li + 1], scale[li + 1]
-        act = net.activation[li]
+        g_prime = G_PRIME[net.activation[li]]
         dl, sl = [], []
         for k in range(len(fw.z[li])):
             back, back_abs = 0.0, 0.0
             for j, row in enumerate(W_next):
                 back += row[k] * d_next[j]
                 back_abs += abs(row[k]) * s_next[j]
-            gp = _g_prime(act, fw.z[li][k], fw.a[li][k])
+            gp = g_prime(fw.z[li][k], fw.a[li][k])
             dl.append(back * gp)
             sl.append(back_abs * abs(gp))
         delta[li], scale[li] = dl, sl
     try:
-        value = _loss_value(name, fw.a[L], y)
+        value = LOSS_RULES[name][0](fw.a[L], y)
     except (ValueError, ZeroDivisionError):
         value = math.inf
     return Backprop(fw.z, fw.a, delta, value, rule, scale)
@@ -451,31 +422,16 @@ def check(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], l
     leaves every ``.grad`` untouched); the delta side never touches a Value. Returns a :class:`DeltaCheck`;
     ``str()`` of it is a per-layer table.
     """
-    import autograd_core as ag
-
-    from .train import _batch_loss
-
     net = network(model)
     name = _loss_key(loss)
     dW, db, scale, loss_delta, rule = _accumulate(net, X, y, name, l2)
-    weights = model.weights() if l2 else None
-    _, total = _batch_loss(model, list(X), list(y), get_loss(name), weights, l2)
+    _, total = batch_loss(model, list(X), list(y), name, l2)
     params = model.parameters()
     grads = dict(zip(params, ag.gradients(total, params)))
-    if isinstance(model, MLP):
-        layers = model.layers
-    elif isinstance(model, Layer):
-        layers = [model]
-    else:
-        layers = None
     results = []
-    for li in range(1, net.depth + 1):
-        if layers is None:
-            eng_W, eng_b = [[grads[w] for w in model.w]], [grads[model.b]]
-        else:
-            layer = layers[li - 1]
-            eng_W = [[grads[w] for w in row] for row in layer.W]
-            eng_b = [grads[v] for v in layer.b]
+    for li, dense in enumerate(model.dense_layers(), start=1):
+        eng_W = [[grads[w] for w in row] for row in dense.W]
+        eng_b = [grads[v] for v in dense.b]
         diff_W = max(abs(e - d) for er, dr in zip(eng_W, dW[li]) for e, d in zip(er, dr))
         diff_b = max(abs(e - d) for e, d in zip(eng_b, db[li]))
         top = max([scale[li]] + [abs(e) for row in eng_W for e in row] + [abs(e) for e in eng_b])

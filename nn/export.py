@@ -6,10 +6,14 @@ Each layer becomes ``torch.nn.Linear(nin, nout)`` (its ``weight[j][k]`` is our `
 ln(1 + e^x) by 2e-9; at 40 the difference is below float64 resolution), ``Softmax(dim=-1)``, and small modules for
 ``sin``, ``cos``, ``abs`` and ``step`` (derivative 0). ``linear`` adds nothing.
 
-torch is optional and imported only here: ``pip install torch`` (the CPU wheels are enough).
+The layers come from ``model.dense_layers()`` (see :class:`nn.module.Dense`), so this module needs nothing of nn
+but the activation constants: it sits just above :mod:`nn.activations`, and ``Module.to_torch`` calls it.
+torch is optional and imported only when ``to_torch`` runs: ``pip install torch`` (the CPU wheels are enough).
 """
 
 from __future__ import annotations
+
+from .activations import ELU_ALPHA, LEAKY_RELU_SLOPE
 
 __all__ = ["to_torch"]
 
@@ -23,49 +27,40 @@ def _import_torch():
     return torch
 
 
-def _activation(torch, name: str):
-    nn = torch.nn
-    if name == "linear":
-        return None
-    simple = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
-    if name in simple:
-        return simple[name]()
-    if name == "leaky_relu":
-        from .layers import LEAKY_RELU_SLOPE
+def _step(x):
+    # binary step with derivative 0 everywhere; 0 * x keeps the output attached to the graph
+    return (x >= 0).to(x.dtype) + 0.0 * x
 
-        return nn.LeakyReLU(LEAKY_RELU_SLOPE)
-    if name == "elu":
-        from .layers import ELU_ALPHA
 
-        return nn.ELU(ELU_ALPHA)
-    if name == "softplus":
-        return nn.Softplus(beta=1.0, threshold=40.0)
-    if name == "softmax":
-        return nn.Softmax(dim=-1)
+# activation name -> a factory of its torch module (None: nothing to add); functions without a torch.nn module are
+# wrapped in a small Elementwise module
+_TORCH_ACTIVATIONS = {
+    "linear": lambda torch: None,
+    "sigmoid": lambda torch: torch.nn.Sigmoid(),
+    "tanh": lambda torch: torch.nn.Tanh(),
+    "relu": lambda torch: torch.nn.ReLU(),
+    "leaky_relu": lambda torch: torch.nn.LeakyReLU(LEAKY_RELU_SLOPE),
+    "elu": lambda torch: torch.nn.ELU(ELU_ALPHA),
+    "softplus": lambda torch: torch.nn.Softplus(beta=1.0, threshold=40.0),
+    "softmax": lambda torch: torch.nn.Softmax(dim=-1),
+    "sin": lambda torch: _elementwise(torch, "sin", torch.sin),
+    "cos": lambda torch: _elementwise(torch, "cos", torch.cos),
+    "abs": lambda torch: _elementwise(torch, "abs", torch.abs),
+    "step": lambda torch: _elementwise(torch, "step", _step),
+}
 
-    class Elementwise(nn.Module):
+
+def _elementwise(torch, kind: str, function):
+    class Elementwise(torch.nn.Module):
         """One of our activations without a torch.nn module: sin, cos, abs or step."""
 
-        def __init__(self, kind: str) -> None:
-            super().__init__()
-            self.kind = kind
-
         def forward(self, x):
-            if self.kind == "sin":
-                return torch.sin(x)
-            if self.kind == "cos":
-                return torch.cos(x)
-            if self.kind == "abs":
-                return torch.abs(x)
-            # binary step with derivative 0 everywhere; 0 * x keeps the output attached to the graph
-            return (x >= 0).to(x.dtype) + 0.0 * x
+            return function(x)
 
         def extra_repr(self) -> str:
-            return self.kind
+            return kind
 
-    if name in ("sin", "cos", "abs", "step"):
-        return Elementwise(name)
-    raise ValueError(f"to_torch: no PyTorch equivalent for activation {name!r}")
+    return Elementwise()
 
 
 def to_torch(model):
@@ -74,17 +69,13 @@ def to_torch(model):
     The torch model takes a tensor of shape ``(batch, nin)`` and returns ``(batch, nout)``: row i equals
     ``model(X[i])``. Raises ImportError naming ``pip install torch`` when torch is missing.
     """
-    from .layers import MLP, Layer, Neuron
-
-    if isinstance(model, MLP):
-        specs = [([[w.data for w in row] for row in layer.W], [v.data for v in layer.b], layer.activation)
-                 for layer in model.layers]
-    elif isinstance(model, Layer):
-        specs = [([[w.data for w in row] for row in model.W], [v.data for v in model.b], model.activation)]
-    elif isinstance(model, Neuron):
-        specs = [([[w.data for w in model.w]], [model.b.data], model.activation)]
-    else:
+    dense_layers = getattr(model, "dense_layers", None)
+    if not callable(dense_layers):
         raise TypeError(f"to_torch: model must be an MLP, Layer or Neuron, got {type(model).__name__}")
+    specs = [([[w.data for w in row] for row in d.W], [v.data for v in d.b], d.activation) for d in dense_layers()]
+    for _, _, activation in specs:
+        if activation not in _TORCH_ACTIVATIONS:
+            raise ValueError(f"to_torch: no PyTorch equivalent for activation {activation!r}")
     torch = _import_torch()
     modules = []
     for W, b, activation in specs:
@@ -93,7 +84,7 @@ def to_torch(model):
             linear.weight.copy_(torch.tensor(W, dtype=torch.float64))
             linear.bias.copy_(torch.tensor(b, dtype=torch.float64))
         modules.append(linear)
-        act = _activation(torch, activation)
+        act = _TORCH_ACTIVATIONS[activation](torch)
         if act is not None:
             modules.append(act)
     return torch.nn.Sequential(*modules)

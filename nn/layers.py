@@ -6,11 +6,9 @@ the cascade ``a[l] = g(W[l] a[l-1] + b[l])``, ``a[0] = x``, with output ``a[L] =
 
 **Every call returns a list of Values**, one per output, also for a single output and for a :class:`Neuron`.
 
-Activations (hidden or output layers): ``linear`` (identity), ``sigmoid``, ``tanh``, ``relu`` (derivative 0 at 0),
-``leaky_relu`` (slope 0.01), ``softplus``, ``elu`` (alpha 1), ``step`` (derivative 0), ``sin``, ``cos``, ``abs``: the
-activation ops of the engine's op table, applied elementwise. Output layers may also use ``softmax`` (over the
-layer). The table's other unary ops (exp, log, sqrt, pow) are not offered: they overflow or are undefined on part of
-the real line.
+Activations: those of :mod:`nn.activations` (``linear sigmoid tanh relu leaky_relu softplus elu step sin cos abs``,
+the op table's activations applied elementwise; output layers also ``softmax``). The table's other unary ops (exp,
+log, sqrt, pow) are not offered: they overflow or are undefined on part of the real line.
 
 Initialisation (weights; biases start at 0): ``xavier`` U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), ``he``
 U(-a, a) with a = sqrt(6 / fan_in), ``uniform`` U(-1, 1) (micrograd's). The draws come from a private
@@ -33,45 +31,18 @@ from typing import Union
 import autograd_core as ag
 from autograd_core import Value, scope
 
+from .activations import ACTIVATIONS, ELEMENTWISE, ELU_ALPHA, LEAKY_RELU_SLOPE, OUTPUT_ACTIVATIONS, activation_function
 from .losses import softmax
-from .module import ModelFileError, Module, ParamTensor, _check_tensor
+from .module import Dense, ModelFileError, Module, ParamTensor, check_input, check_state, register_model
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "OUTPUT_ACTIVATIONS", "INITS", "SCOPES", "LEAKY_RELU_SLOPE",
-           "ELU_ALPHA", "activation_function", "model_from_config"]
+           "ELU_ALPHA", "activation_function"]
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "step", "sin", "cos", "abs")
-OUTPUT_ACTIVATIONS = ACTIVATIONS + ("softmax",)
 INITS = ("xavier", "he", "uniform")
 SCOPES = ("layer", "neuron", "none")
-LEAKY_RELU_SLOPE = 0.01
-ELU_ALPHA = 1.0
-
-# elementwise activations as unbound Value methods (the fastest call); None is the identity
-_ELEMENTWISE = {
-    "linear": None,
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "softplus": Value.softplus,
-    "elu": Value.elu,
-    "step": Value.step,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "abs": Value.__abs__,
-}
 
 _mul = operator.mul
 Seed = Union[int, None, random.Random]
-
-
-def activation_function(name: str):
-    """The elementwise function for an activation name (None for ``linear``): ``Value -> Value``.
-
-    ``softmax`` is not elementwise; it is :func:`nn.losses.softmax`. ValueError listing the valid names otherwise.
-    """
-    _check_choice("activation_function", "activation", name, ACTIVATIONS)
-    return _ELEMENTWISE[name]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -116,14 +87,8 @@ def _draw(rng: random.Random, init: str, fan_in: int, fan_out: int, count: int) 
 
 
 def _inputs(where: str, x: object, n: int) -> list:
-    """The input as a list of Values, after the one per-call check: its length."""
-    try:
-        k = len(x)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"{where}: input must be a sequence of {n} numbers, got {type(x).__name__} {x!r:.60}"
-                        f"{'; wrap a single number in a list' if n == 1 else ''}") from None
-    if k != n:
-        raise ValueError(f"{where}: expected an input of length {n}, got length {k}")
+    """The input as a list of Values, after the per-call check of its kind and length (:func:`check_input`)."""
+    x = check_input(where, x, n)
     try:
         return [xi if isinstance(xi, Value) else Value(xi) for xi in x]  # type: ignore[union-attr]
     except TypeError:
@@ -135,8 +100,40 @@ def _inputs(where: str, x: object, n: int) -> list:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# checks of a file's config (each class's from_config, which nn.load finds through nn.module.MODEL_TYPES)
+# ---------------------------------------------------------------------------------------------------------------
+_MAX_WIDTH = 1_000_000
+
+
+def _config_size(what: str, n: object) -> int:
+    if type(n) is not int or not 1 <= n <= _MAX_WIDTH:
+        raise ModelFileError(f"model config: {what} must be an int in 1..{_MAX_WIDTH}, got {n!r}")
+    return n
+
+
+def _config_name(what: str, name: object, valid: tuple) -> str:
+    if not isinstance(name, str) or name not in valid:
+        raise ModelFileError(f"model config: {what} must be one of {', '.join(valid)}, got {name!r}")
+    return name
+
+
+def _config(kind: str, config: dict, keys: tuple) -> tuple:
+    """Check a saved config's keys (exactly the common ones plus ``keys``) and common entries: (nin, init, seed)."""
+    expected = {"class", "nin", "init", "seed", *keys}
+    if set(config) != expected:
+        raise ModelFileError(f"model config for {kind}: keys must be {sorted(expected)}; missing "
+                             f"{sorted(expected - set(config))}, unexpected "
+                             f"{sorted(str(k) for k in set(config) - expected)}")
+    seed = config["seed"]
+    if seed is not None and type(seed) is not int:
+        raise ModelFileError(f"model config: seed must be an int or null, got {seed!r}")
+    return _config_size("nin", config["nin"]), _config_name("init", config["init"], INITS), seed
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # modules
 # ---------------------------------------------------------------------------------------------------------------
+@register_model
 class Neuron(Module):
     """One neuron: ``a = g(b + Σ_k w[k] x_k)``. Calling it returns ``[a]`` (a list, like every module).
 
@@ -155,7 +152,7 @@ class Neuron(Module):
         rng = _rng("Neuron", seed)
         self.w = [Value(x, label=f"w[{k}]") for k, x in enumerate(_draw(rng, init, nin, 1, nin))]
         self.b = Value(0.0, label="b")
-        self._act = _ELEMENTWISE[activation]
+        self._act = ELEMENTWISE[activation]
 
     @classmethod
     def from_values(cls, w: Sequence[Value], b: Value, activation: str = "linear") -> Neuron:
@@ -176,14 +173,26 @@ class Neuron(Module):
     def named_tensors(self) -> list:
         return [ParamTensor("w", self.w, False), ParamTensor("b", self.b, True)]
 
+    def dense_layers(self) -> list:
+        return [Dense([self.w], [self.b], self.activation, ("w", "b"))]
+
     def config(self) -> dict:
         return {"class": "Neuron", "nin": self.nin, "activation": self.activation, "init": self.init,
                 "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict, state: object) -> Neuron:
+        """The neuron a saved :meth:`config` describes, once ``state`` is known to fit it (else ModelFileError)."""
+        nin, init, seed = _config("Neuron", config, ("activation",))
+        activation = _config_name("activation", config["activation"], ACTIVATIONS)
+        check_state("model state", state, {"w": (nin,), "b": ()})
+        return cls(nin, activation, init, seed)
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
+@register_model
 class Layer(Module):
     """A fully connected layer of ``nout`` neurons over ``nin`` inputs: ``a_j = g(b_j + Σ_k W[j][k] x_k)``.
 
@@ -213,7 +222,7 @@ class Layer(Module):
         flat = _draw(rng, init, nin, nout, nin * nout)
         self.W = [[Value(flat[j * nin + k], label=f"W[{j}][{k}]") for k in range(nin)] for j in range(nout)]
         self.b = [Value(0.0, label=f"b[{j}]") for j in range(nout)]
-        self._act = None if activation == "softmax" else _ELEMENTWISE[activation]
+        self._act = None if activation == "softmax" else ELEMENTWISE[activation]
         self._softmax = activation == "softmax"
 
     @property
@@ -254,14 +263,31 @@ class Layer(Module):
     def named_tensors(self) -> list:
         return [ParamTensor("W", self.W, False), ParamTensor("b", self.b, True)]
 
+    def dense_layers(self) -> list:
+        return [Dense(self.W, self.b, self.activation, ("W", "b"))]
+
     def config(self) -> dict:
         return {"class": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation,
                 "init": self.init, "seed": self.seed, "scopes": self.scopes, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict, state: object) -> Layer:
+        """The layer a saved :meth:`config` describes, once ``state`` is known to fit it (else ModelFileError)."""
+        nin, init, seed = _config("Layer", config, ("nout", "activation", "scopes", "name"))
+        nout = _config_size("nout", config["nout"])
+        activation = _config_name("activation", config["activation"], OUTPUT_ACTIVATIONS)
+        scopes = _config_name("scopes", config["scopes"], SCOPES)
+        name = config["name"]
+        if not isinstance(name, str) or not name or "/" in name or len(name) > 200:
+            raise ModelFileError(f"model config: name must be a short string without '/', got {name!r:.80}")
+        check_state("model state", state, {"W": (nout, nin), "b": (nout,)})
+        return cls(nin, nout, activation, init, seed, scopes=scopes, name=name)
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
 
 
+@register_model
 class MLP(Module):
     """A multi-layer perceptron: ``nin`` inputs, then one fully connected layer per entry of ``nouts``.
 
@@ -321,72 +347,19 @@ class MLP(Module):
         return [ParamTensor(f"layers.{i}.{t.name}", t.values, t.is_bias)
                 for i, layer in enumerate(self.layers) for t in layer.named_tensors()]
 
+    def dense_layers(self) -> list:
+        return [Dense(layer.W, layer.b, layer.activation, (f"layers.{i}.W", f"layers.{i}.b"))
+                for i, layer in enumerate(self.layers)]
+
     def config(self) -> dict:
         return {"class": "MLP", "nin": self.nin, "nouts": list(self.nouts), "activation": list(self.activation),
                 "output_activation": self.output_activation, "init": self.init, "seed": self.seed,
                 "scopes": self.scopes}
 
-    def __repr__(self) -> str:
-        acts = self.activation[0] if len(set(self.activation)) == 1 else self.activation
-        return (f"MLP({self.nin}, {self.nouts}, activation={acts!r}, "
-                f"output_activation={self.output_activation!r})")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# building a model from a file's config (nn.load)
-# ---------------------------------------------------------------------------------------------------------------
-_CONFIG_KEYS = {
-    "Neuron": {"class", "nin", "activation", "init", "seed"},
-    "Layer": {"class", "nin", "nout", "activation", "init", "seed", "scopes", "name"},
-    "MLP": {"class", "nin", "nouts", "activation", "output_activation", "init", "seed", "scopes"},
-}
-_MAX_WIDTH = 1_000_000
-
-
-def _config_size(what: str, n: object) -> int:
-    if type(n) is not int or not 1 <= n <= _MAX_WIDTH:
-        raise ModelFileError(f"model config: {what} must be an int in 1..{_MAX_WIDTH}, got {n!r}")
-    return n
-
-
-def _config_name(what: str, name: object, valid: tuple) -> str:
-    if not isinstance(name, str) or name not in valid:
-        raise ModelFileError(f"model config: {what} must be one of {', '.join(valid)}, got {name!r}")
-    return name
-
-
-def model_from_config(config: object, state: object) -> Module:
-    """Build the module described by a saved ``config`` after checking that ``state`` has exactly its tensors.
-
-    The state's names and shapes are checked against the config *before* anything is allocated, so a hostile file
-    cannot make the loader build a huge model. Raises :class:`ModelFileError`.
-    """
-    if not isinstance(config, dict):
-        raise ModelFileError(f"model config must be a JSON object, got {type(config).__name__}")
-    kind = config.get("class")
-    if kind not in _CONFIG_KEYS:
-        raise ModelFileError(f"model config: unknown class {kind!r}; valid: {', '.join(_CONFIG_KEYS)}")
-    keys = _CONFIG_KEYS[kind]
-    if set(config) != keys:
-        raise ModelFileError(f"model config for {kind}: keys must be {sorted(keys)}; missing "
-                             f"{sorted(keys - set(config))}, unexpected {sorted(str(k) for k in set(config) - keys)}")
-    seed = config["seed"]
-    if seed is not None and type(seed) is not int:
-        raise ModelFileError(f"model config: seed must be an int or null, got {seed!r}")
-    init = _config_name("init", config["init"], INITS)
-    nin = _config_size("nin", config["nin"])
-    if kind == "Neuron":
-        activation = _config_name("activation", config["activation"], ACTIVATIONS)
-        shapes = {"w": (nin,), "b": ()}
-    elif kind == "Layer":
-        nout = _config_size("nout", config["nout"])
-        activation = _config_name("activation", config["activation"], OUTPUT_ACTIVATIONS)
-        scopes = _config_name("scopes", config["scopes"], SCOPES)
-        name = config["name"]
-        if not isinstance(name, str) or not name or "/" in name or len(name) > 200:
-            raise ModelFileError(f"model config: name must be a short string without '/', got {name!r:.80}")
-        shapes = {"W": (nout, nin), "b": (nout,)}
-    else:
+    @classmethod
+    def from_config(cls, config: dict, state: object) -> MLP:
+        """The MLP a saved :meth:`config` describes, once ``state`` is known to fit it (else ModelFileError)."""
+        nin, init, seed = _config("MLP", config, ("nouts", "activation", "output_activation", "scopes"))
         nouts = config["nouts"]
         if not isinstance(nouts, list) or not 1 <= len(nouts) <= 1000:
             raise ModelFileError(f"model config: nouts must be a list of 1 to 1000 layer sizes, got {nouts!r:.80}")
@@ -399,20 +372,14 @@ def model_from_config(config: object, state: object) -> Module:
         out = _config_name("output_activation", config["output_activation"], OUTPUT_ACTIVATIONS)
         scopes = _config_name("scopes", config["scopes"], SCOPES)
         sizes = [nin] + nouts
-        shapes = {}
+        shapes: dict = {}
         for i in range(len(nouts)):
             shapes[f"layers.{i}.W"] = (sizes[i + 1], sizes[i])
             shapes[f"layers.{i}.b"] = (sizes[i + 1],)
-    if not isinstance(state, dict):
-        raise ModelFileError(f"state must be a JSON object of tensors, got {type(state).__name__}")
-    missing = [n for n in shapes if n not in state]
-    extra = [str(n) for n in state if n not in shapes]
-    if missing or extra:
-        raise ModelFileError(f"state does not match the {kind} config: missing {missing}, unexpected {extra[:10]}")
-    for tensor_name, shape in shapes.items():
-        _check_tensor(f"state {tensor_name!r}", state[tensor_name], shape)
-    if kind == "Neuron":
-        return Neuron(nin, activation, init, seed)
-    if kind == "Layer":
-        return Layer(nin, nout, activation, init, seed, scopes=scopes, name=name)
-    return MLP(nin, nouts, acts, out, init, seed, scopes=scopes)
+        check_state("model state", state, shapes)
+        return cls(nin, nouts, acts, out, init, seed, scopes=scopes)
+
+    def __repr__(self) -> str:
+        acts = self.activation[0] if len(set(self.activation)) == 1 else self.activation
+        return (f"MLP({self.nin}, {self.nouts}, activation={acts!r}, "
+                f"output_activation={self.output_activation!r})")

@@ -24,6 +24,8 @@ from typing import Union
 import autograd_core as ag
 from autograd_core import Value
 
+from .module import Module, describe
+
 __all__ = [
     "mse",
     "half_mse",
@@ -40,6 +42,8 @@ __all__ = [
     "get_loss",
     "loss_name",
     "accuracy_rule",
+    "check_targets",
+    "check_class_index",
 ]
 
 Number = Union[int, float]
@@ -49,24 +53,19 @@ Outputs = Sequence[Union[Value, Number]]
 # ---------------------------------------------------------------------------------------------------------------
 # argument checks
 # ---------------------------------------------------------------------------------------------------------------
-def _describe(x: object) -> str:
-    text = repr(x)
-    return f"{type(x).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
-
-
 def _outputs(where: str, outputs: object) -> list:
     if isinstance(outputs, (Value, numbers.Number, str, bytes)):
         raise TypeError(f"{where}: outputs must be a list of Values (what a model call returns), got "
-                        f"{_describe(outputs)}; wrap a single output in a list: [{type(outputs).__name__}]")
+                        f"{describe(outputs)}; wrap a single output in a list: [{type(outputs).__name__}]")
     try:
         ys = list(outputs)
     except TypeError:
-        raise TypeError(f"{where}: outputs must be a list of Values, got {_describe(outputs)}") from None
+        raise TypeError(f"{where}: outputs must be a list of Values, got {describe(outputs)}") from None
     if not ys:
         raise ValueError(f"{where}: outputs is empty")
     for i, y in enumerate(ys):
         if not isinstance(y, Value) and (isinstance(y, bool) or not isinstance(y, numbers.Real)):
-            raise TypeError(f"{where}: outputs[{i}] must be a Value or a number, got {_describe(y)}")
+            raise TypeError(f"{where}: outputs[{i}] must be a Value or a number, got {describe(y)}")
     return ys
 
 
@@ -74,18 +73,23 @@ def _number(where: str, x: object) -> float:
     if isinstance(x, Value):
         raise TypeError(f"{where}: targets are data, not Values; pass {x.data!r} (target.data) instead")
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: a target must be a number, got {_describe(x)}")
+        raise TypeError(f"{where}: a target must be a number, got {describe(x)}")
     f = float(x)
     if not math.isfinite(f):
         raise ValueError(f"{where}: a target must be finite, got {f!r}")
     return f
 
 
-def _targets(where: str, target: object, n: int) -> list:
+def check_targets(where: str, target: object, n: int) -> list:
+    """A sample's target for ``n`` outputs as a list of ``n`` finite floats (a lone number counts as a list of one).
+
+    TypeError for a Value (targets are data), a string or a non-number; ValueError for nan/inf or a count other
+    than ``n``. The messages start with ``where``.
+    """
     if isinstance(target, (numbers.Number, Value)):
         ts = [_number(where, target)]
     elif isinstance(target, (str, bytes)) or not isinstance(target, Iterable):
-        raise TypeError(f"{where}: target must be a number or a list of numbers, got {_describe(target)}")
+        raise TypeError(f"{where}: target must be a number or a list of numbers, got {describe(target)}")
     else:
         ts = [_number(where, t) for t in target]
     if len(ts) != n:
@@ -93,9 +97,13 @@ def _targets(where: str, target: object, n: int) -> list:
     return ts
 
 
-def _class_index(where: str, c: object, n: int) -> int:
+def check_class_index(where: str, c: object, n: int) -> int:
+    """A class-index target for ``n`` classes as an int in ``0..n-1``.
+
+    TypeError for a non-int (bools included), ValueError if out of range; the messages start with ``where``.
+    """
     if isinstance(c, bool) or not isinstance(c, numbers.Integral):
-        raise TypeError(f"{where}: the target must be a class index (an int), got {_describe(c)}")
+        raise TypeError(f"{where}: the target must be a class index (an int), got {describe(c)}")
     c = int(c)
     if not 0 <= c < n:
         raise ValueError(f"{where}: class index {c} is out of range for {n} classes (valid: 0..{n - 1})")
@@ -143,14 +151,14 @@ def mse(outputs: Outputs, target, *, half: bool = False):
     The lectures use both scalings; the half one makes the gradient ``(y - t)/N`` instead of ``2 (y - t)/N``.
     """
     ys = _outputs("mse", outputs)
-    ts = _targets("mse", target, len(ys))
+    ts = check_targets("mse", target, len(ys))
     return _mean([(y - t) ** 2 for y, t in zip(ys, ts)], 0.5 if half else 1.0)
 
 
 def half_mse(outputs: Outputs, target):
     """``(1/N) Σ_i ½ (y_i - t_i)²``: :func:`mse` with ``half=True`` (the delta rule's squared error)."""
     ys = _outputs("half_mse", outputs)
-    ts = _targets("half_mse", target, len(ys))
+    ts = check_targets("half_mse", target, len(ys))
     return _mean([(y - t) ** 2 for y, t in zip(ys, ts)], 0.5)
 
 
@@ -165,7 +173,7 @@ def binary_cross_entropy(probs: Outputs, target):
     is an infinite loss and a ValueError: use :func:`binary_cross_entropy_with_logits` for raw scores.
     """
     ps = _outputs("binary_cross_entropy", probs)
-    ts = _targets("binary_cross_entropy", target, len(ps))
+    ts = check_targets("binary_cross_entropy", target, len(ps))
     terms = []
     for i, (p, t) in enumerate(zip(ps, ts)):
         if not 0.0 <= t <= 1.0:
@@ -192,7 +200,7 @@ def binary_cross_entropy_with_logits(logits: Outputs, target):
     Equal to ``binary_cross_entropy([sigmoid(z)], t)``; its gradient is ``(sigmoid(z) - t)/N``. Targets in [0, 1].
     """
     zs = _outputs("binary_cross_entropy_with_logits", logits)
-    ts = _targets("binary_cross_entropy_with_logits", target, len(zs))
+    ts = check_targets("binary_cross_entropy_with_logits", target, len(zs))
     for i, t in enumerate(ts):
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"binary_cross_entropy_with_logits: target {i} must be a probability in [0, 1], "
@@ -206,7 +214,7 @@ def hinge(scores: Outputs, target):
     Its gradient is ``-t_i/N`` where the margin ``t_i s_i`` is below 1, else 0 (0 at exactly 1, as relu).
     """
     ss = _outputs("hinge", scores)
-    ts = _targets("hinge", target, len(ss))
+    ts = check_targets("hinge", target, len(ss))
     for i, t in enumerate(ts):
         if t != 1.0 and t != -1.0:
             raise ValueError(f"hinge: target {i} must be -1 or +1, got {t!r} (map 0/1 labels with 2*y - 1)")
@@ -250,7 +258,7 @@ def cross_entropy(logits: Outputs, class_index: int):
     :func:`categorical_cross_entropy`.
     """
     zs = _outputs("cross_entropy", logits)
-    c = _class_index("cross_entropy", class_index, len(zs))
+    c = check_class_index("cross_entropy", class_index, len(zs))
     m = _finite_logits("cross_entropy", zs)
     shifted = [z - m for z in zs]
     es = [ag.exp(d) for d in shifted]
@@ -264,7 +272,7 @@ def categorical_cross_entropy(probs: Outputs, class_index: int):
     loss and a ValueError (train on logits with :func:`cross_entropy` to avoid it).
     """
     ps = _outputs("categorical_cross_entropy", probs)
-    c = _class_index("categorical_cross_entropy", class_index, len(ps))
+    c = check_class_index("categorical_cross_entropy", class_index, len(ps))
     pc = _data(ps[c])
     if not 0.0 < pc <= 1.0:
         raise ValueError(f"categorical_cross_entropy: the probability of the true class {c} must be in (0, 1], "
@@ -279,7 +287,7 @@ def kl_divergence(probs: Outputs, target: Sequence[Number]):
     wherever the target is. With a one-hot target this equals :func:`categorical_cross_entropy`.
     """
     ps = _outputs("kl_divergence", probs)
-    ts = _targets("kl_divergence", target, len(ps))
+    ts = check_targets("kl_divergence", target, len(ps))
     for i, t in enumerate(ts):
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"kl_divergence: target {i} must be a probability in [0, 1], got {t!r}")
@@ -306,8 +314,6 @@ def l2_penalty(params, lam: Number) -> Value:
     ``params`` is a module (then only its weights count: biases are not regularised) or an iterable of Values
     (then exactly those). The lecture's ``(λ / 2n) Σ w²`` is ``l2_penalty(model, λ / n)``.
     """
-    from .module import Module  # module -> layers -> losses
-
     if isinstance(lam, bool) or not isinstance(lam, numbers.Real) or not math.isfinite(lam) or lam < 0:
         raise ValueError(f"l2_penalty: lam must be a finite number >= 0, got {lam!r}")
     if isinstance(params, Module):
@@ -318,7 +324,7 @@ def l2_penalty(params, lam: Number) -> Value:
         ws = list(params)
         for i, w in enumerate(ws):
             if not isinstance(w, Value):
-                raise TypeError(f"l2_penalty: params[{i}] must be a Value, got {_describe(w)}")
+                raise TypeError(f"l2_penalty: params[{i}] must be a Value, got {describe(w)}")
     if not ws or lam == 0:
         return Value(0.0)
     return ag.sum([w * w for w in ws]) * (0.5 * float(lam))
@@ -349,7 +355,7 @@ def get_loss(loss: Union[str, Callable]) -> Callable:
                              "(or pass any callable loss(outputs, target) -> Value)") from None
     if not callable(loss):
         raise TypeError(f"loss must be a name ({', '.join(LOSSES)}) or a callable loss(outputs, target), "
-                        f"got {_describe(loss)}")
+                        f"got {describe(loss)}")
     return loss
 
 

@@ -10,7 +10,8 @@ Calling a module always returns a **list of Values**, one per output (also for a
 Files are JSON, never pickle (loading a pickle runs code). ``save`` writes a temporary file in the target directory
 and renames it over the target, so a crash never leaves a half-written model. ``load`` rejects anything that is not
 exactly a model file: wrong types, missing or extra keys, wrong shapes, non-finite numbers, duplicate keys, deep
-nesting, oversized files.
+nesting, oversized files. The concrete classes register themselves in :data:`MODEL_TYPES` (``nn.layers`` does so
+when it is imported), so the loader builds a model without importing the module that defines it.
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ import math
 import numbers
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from typing import NamedTuple, Union
 
 from autograd_core import Value, atomic_write, no_grad
 
-__all__ = ["Module", "ParamTensor", "ModelFileError", "FILE_FORMAT", "FILE_VERSION", "MAX_FILE_BYTES", "load"]
+from .export import to_torch
+
+__all__ = ["Module", "ParamTensor", "Dense", "ModelFileError", "FILE_FORMAT", "FILE_VERSION", "MAX_FILE_BYTES",
+           "MODEL_TYPES", "register_model", "model_from_config", "load", "check_input", "check_tensor", "check_state",
+           "describe"]
 
 FILE_FORMAT = "autograd-core.nn"
 FILE_VERSION = 1
@@ -43,6 +49,25 @@ class ParamTensor(NamedTuple):
     name: str
     values: Tensor
     is_bias: bool
+
+
+class Dense(NamedTuple):
+    """One fully connected layer of a model, ``a = g(W a_prev + b)``, as :meth:`Module.dense_layers` lists it.
+
+    ``W`` is the list of weight rows (``W[j][k]``: input k to neuron j) and ``b`` the list of biases, both of the
+    model's own Values; ``activation`` is a name of :data:`nn.activations.OUTPUT_ACTIVATIONS`; ``names`` are the
+    :meth:`Module.state_dict` names of the tensors holding ``W`` and ``b``.
+    """
+
+    W: list
+    b: list
+    activation: str
+    names: tuple
+
+
+def _numbers(x) -> list:
+    """The numbers of a nested list (or a lone number), row-major: the order of :func:`_flat`."""
+    return [y for row in x for y in _numbers(row)] if isinstance(x, list) else [x]
 
 
 def _shape(t: Tensor) -> tuple:
@@ -70,46 +95,95 @@ def _data(t: Tensor):
     return [v.data for v in t]
 
 
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _describe(x: object) -> str:
+def describe(x: object) -> str:
+    """``"<type> <repr, cut at 60 characters>"``: how error messages show a value that was given."""
     text = repr(x)
     return f"{type(x).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
 
 
-def _check_tensor(where: str, value: object, shape: tuple) -> None:
+def check_tensor(where: str, value: object, shape: tuple) -> None:
     """Raise ModelFileError unless ``value`` is a nested list of finite numbers of exactly ``shape``."""
     if shape == ():
         rows: list = [[value]]
     elif len(shape) == 1:
         if not isinstance(value, list) or len(value) != shape[0]:
-            raise ModelFileError(f"{where}: expected a list of {shape[0]} numbers, got {_describe(value)}")
+            raise ModelFileError(f"{where}: expected a list of {shape[0]} numbers, got {describe(value)}")
         rows = [value]
     else:
         if not isinstance(value, list) or len(value) != shape[0]:
-            raise ModelFileError(f"{where}: expected {shape[0]} rows of {shape[1]} numbers, got {_describe(value)}")
+            raise ModelFileError(f"{where}: expected {shape[0]} rows of {shape[1]} numbers, got {describe(value)}")
         for j, row in enumerate(value):
             if not isinstance(row, list) or len(row) != shape[1]:
-                raise ModelFileError(f"{where}[{j}]: expected a list of {shape[1]} numbers, got {_describe(row)}")
+                raise ModelFileError(f"{where}[{j}]: expected a list of {shape[1]} numbers, got {describe(row)}")
         rows = value
     for j, row in enumerate(rows):
         for k, x in enumerate(row):
-            if not _is_number(x):
-                raise ModelFileError(f"{where}: entry [{j}][{k}] must be a number, got {_describe(x)}")
+            if isinstance(x, bool) or not isinstance(x, numbers.Real):
+                raise ModelFileError(f"{where}: entry [{j}][{k}] must be a number, got {describe(x)}")
             try:
                 finite = math.isfinite(float(x))
             except OverflowError:  # a JSON integer too large for a float
                 finite = False
             if not finite:
-                raise ModelFileError(f"{where}: entry [{j}][{k}] must be finite, got {_describe(x)}")
+                raise ModelFileError(f"{where}: entry [{j}][{k}] must be finite, got {describe(x)}")
+
+
+def check_state(where: str, state: object, shapes: dict) -> None:
+    """Raise ModelFileError unless ``state`` maps exactly the names of ``shapes`` to tensors of those shapes.
+
+    The error lists what is missing and what is extra, or names the first misshapen or non-finite entry.
+    """
+    if not isinstance(state, dict):
+        raise ModelFileError(f"{where}: the state must be a dict of tensors (a JSON object), got {describe(state)}")
+    missing = [n for n in shapes if n not in state]
+    extra = [str(n) for n in state if n not in shapes]
+    if missing or extra:
+        raise ModelFileError(f"{where}: missing {missing}, unexpected {extra[:10]} (the model has "
+                             f"{', '.join(shapes)})")
+    for name, shape in shapes.items():
+        check_tensor(f"{where}: {name!r}", state[name], shape)
+
+
+# why a container is not an input vector, and the fix (checked in this order)
+_INPUT_FIXES = (
+    ((numbers.Number, Value), "wrap a single number in a list"),
+    (Mapping, "a dict's keys are not inputs: pass its values as a list in a fixed order"),
+    (Set, "a set has no order: pass a list"),
+    ((str, bytes, bytearray), "convert the text to numbers first"),
+    (Iterator, "materialise it first with list(...)"),
+)
+
+
+def check_input(where: str, x: object, n: int) -> Sequence:
+    """``x`` itself if it can be a model input: a sequence of ``n`` numbers or Values (list, tuple, 1-D array).
+
+    A set, dict, str, generator, scalar or an array of another rank is a TypeError naming ``where``, what was given
+    and the fix (a dict's keys would silently become the inputs, a set's order is arbitrary); a sequence of another
+    length is a ValueError. The entries themselves are checked where they are converted.
+    """
+    if type(x) is not list and type(x) is not tuple:
+        ndim = getattr(x, "ndim", None)
+        if ndim is not None:  # numpy arrays and the like are not registered as Sequence
+            fix = None if ndim == 1 else ("wrap a single number in a list" if ndim == 0 else
+                                          f"a {ndim}-D array holds several inputs: pass one row (x[i]) at a time")
+        elif isinstance(x, Sequence) and not isinstance(x, (str, bytes, bytearray)):
+            fix = None
+        else:
+            fix = next((f for kinds, f in _INPUT_FIXES if isinstance(x, kinds)), "convert it with list(...)")
+        if fix is not None:
+            raise TypeError(f"{where}: input must be a sequence of {n} numbers or Values (a list, tuple or 1-D "
+                            f"array), got {describe(x)}; {fix}")
+    if len(x) != n:
+        raise ValueError(f"{where}: expected an input of length {n}, got length {len(x)}")
+    return x
 
 
 class Module(ABC):
     """Abstract base class: subclasses implement ``__call__``, :meth:`named_tensors` and :meth:`config`.
 
-    ``module(x)`` takes a sequence of numbers or Values and returns a list of Values (one per output).
+    ``module(x)`` takes a sequence of numbers or Values (:func:`check_input`) and returns a list of Values (one per
+    output). Optional: :meth:`dense_layers` (for ``nn.delta`` and ``to_torch``) and a ``from_config`` classmethod
+    registered with :func:`register_model` (for :func:`load`).
     """
 
     @abstractmethod
@@ -163,32 +237,11 @@ class Module(ABC):
         Everything is validated before anything is written: the names must be exactly the module's (the error lists
         what is missing and what is extra), every shape must match and every entry must be a finite number.
         """
-        if not isinstance(state, dict):
-            raise ModelFileError(f"load_state_dict: expected a dict of tensors, got {_describe(state)}")
         tensors = self.named_tensors()
-        expected = [t.name for t in tensors]
-        missing = [n for n in expected if n not in state]
-        extra = [n for n in state if n not in expected]
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append(f"missing {', '.join(repr(n) for n in missing)}")
-            if extra:
-                parts.append(f"unexpected {', '.join(repr(str(n)) for n in extra[:10])}")
-            raise ModelFileError(f"load_state_dict: {'; '.join(parts)} (the model has {', '.join(expected)})")
+        check_state("load_state_dict", state, {t.name: _shape(t.values) for t in tensors})
         for t in tensors:
-            _check_tensor(f"load_state_dict: {t.name!r}", state[t.name], _shape(t.values))
-        for t in tensors:
-            new, values = state[t.name], t.values
-            if isinstance(values, Value):
-                values.data = float(new)
-            elif values and isinstance(values[0], list):
-                for row, new_row in zip(values, new):
-                    for v, x in zip(row, new_row):
-                        v.data = float(x)
-            else:
-                for v, x in zip(values, new):
-                    v.data = float(x)
+            for (_, v), x in zip(_flat(t.name, t.values), _numbers(state[t.name])):
+                v.data = float(x)
 
     # ------------------------------------------------------------------ files
     def save(self, path: Union[str, os.PathLike]) -> None:
@@ -220,9 +273,48 @@ class Module(ABC):
 
     def to_torch(self):
         """This network as a ``torch.nn.Sequential`` in float64 with identical weights (see :mod:`nn.export`)."""
-        from .export import to_torch
-
         return to_torch(self)
+
+    # ------------------------------------------------------------------ layers (delta rule, export, loader)
+    def dense_layers(self) -> list:
+        """The model's fully connected layers, input first, as :class:`Dense` ``(W, b, activation, names)``.
+
+        The one description of "what layers this model has" that ``nn.delta`` and ``to_torch`` read. The base class
+        has none (TypeError); ``MLP``, ``Layer`` and ``Neuron`` override it.
+        """
+        raise TypeError(f"{type(self).__name__} does not list dense layers; nn.delta and to_torch need an MLP, "
+                        "Layer or Neuron (or a module that overrides dense_layers)")
+
+
+# config "class" -> that class's ``from_config(config, state)``; filled by register_model (nn.layers, on import)
+MODEL_TYPES: dict = {}
+
+
+def register_model(cls: type) -> type:
+    """Class decorator: let :func:`load` build ``cls`` from a file, via ``cls.from_config(config, state)``.
+
+    ``from_config`` must check the config and that ``state`` fits it (:func:`check_state`) before it allocates
+    anything, and raise :class:`ModelFileError` otherwise. The config's ``"class"`` is ``cls.__name__``.
+    """
+    if not callable(getattr(cls, "from_config", None)):
+        raise TypeError(f"register_model: {cls.__name__} has no from_config(config, state) classmethod")
+    MODEL_TYPES[cls.__name__] = cls.from_config
+    return cls
+
+
+def model_from_config(config: object, state: object) -> Module:
+    """Build the module described by a saved ``config`` (with :data:`MODEL_TYPES`), its state checked against it.
+
+    The state's names and shapes are checked against the config *before* anything is allocated, so a hostile file
+    cannot make the loader build a huge model. Raises :class:`ModelFileError`.
+    """
+    if not isinstance(config, dict):
+        raise ModelFileError(f"model config must be a JSON object, got {type(config).__name__}")
+    kind = config.get("class")
+    build: Callable | None = MODEL_TYPES.get(kind) if isinstance(kind, str) else None
+    if build is None:
+        raise ModelFileError(f"model config: unknown class {kind!r:.80}; valid: {', '.join(MODEL_TYPES)}")
+    return build(config, state)
 
 
 def _reject_constant(name: str) -> None:
@@ -245,8 +337,6 @@ def load(path: Union[str, os.PathLike], max_bytes: int = MAX_FILE_BYTES) -> Modu
     keys, nesting too deep, larger than ``max_bytes``, wrong top-level keys, unknown model class, bad config, or a
     state that does not match the config (missing, extra or misshapen tensors).
     """
-    from .layers import model_from_config  # layers imports this module
-
     where = os.fspath(path)
     size = os.path.getsize(where)
     if size > max_bytes:
@@ -267,7 +357,7 @@ def load(path: Union[str, os.PathLike], max_bytes: int = MAX_FILE_BYTES) -> Modu
     except ValueError as e:  # JSONDecodeError, or an integer literal longer than Python's digit limit
         raise ModelFileError(f"{where}: not valid JSON (truncated or corrupt): {e}") from None
     if not isinstance(document, dict):
-        raise ModelFileError(f"{where}: the top level must be a JSON object, got {_describe(document)}")
+        raise ModelFileError(f"{where}: the top level must be a JSON object, got {describe(document)}")
     keys = {"format", "version", "model", "state"}
     if set(document) != keys:
         missing = sorted(keys - set(document))

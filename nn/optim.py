@@ -25,6 +25,8 @@ from typing import Union
 
 from autograd_core import Value
 
+from .module import Module
+
 __all__ = [
     "Optimizer",
     "SGD",
@@ -42,8 +44,6 @@ LearningRate = Union[float, Callable[[int], float]]
 
 
 def _params(where: str, params: object) -> list:
-    from .module import Module  # module -> layers -> losses; optim is imported first by nn/__init__
-
     if isinstance(params, Module):
         params = params.parameters()
     if isinstance(params, Value):
@@ -198,19 +198,27 @@ class Adam(Optimizer):
 def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """Scale all gradients by ``max_norm / ‖g‖`` when the global norm ``‖g‖ = sqrt(Σ g²)`` exceeds ``max_norm``.
 
-    Returns the norm before clipping. A nan or infinite norm is a ValueError (the gradients are already broken:
-    lower the learning rate or look with ``autograd_core.detect_anomaly()``).
+    The norm is computed as ``m · sqrt(Σ (g/m)²)`` with ``m = max |g|``, so gradients around 1e200 (whose squares
+    overflow) still give the right, finite norm. Returns the norm before clipping. A nan or infinite gradient is a
+    ValueError (the gradients are already broken: lower the learning rate or look with
+    ``autograd_core.detect_anomaly()``).
     """
     ps = _params("clip_grad_norm", params)
     limit = _number("clip_grad_norm", "max_norm", max_norm, 0.0, lo_open=True)
-    norm = math.sqrt(math.fsum(p.grad * p.grad for p in ps))
-    if not math.isfinite(norm):
+    grads = [p.grad for p in ps]
+    if not all(map(math.isfinite, grads)):
+        norm = math.nan if any(g != g for g in grads) else math.inf
         raise ValueError(f"clip_grad_norm: the gradient norm is {norm!r}; a gradient is nan or infinite "
                          "(lower the learning rate, or find it with autograd_core.detect_anomaly())")
+    m = max(map(abs, grads))
+    if m == 0.0:
+        return 0.0
+    root = math.sqrt(math.fsum((g / m) ** 2 for g in grads))  # in [1, sqrt(len)]: never overflows
+    norm = m * root  # inf only if the true norm exceeds the largest float
     if norm > limit:
-        scale = limit / norm
+        scale = limit / root  # g · limit / norm as (g / m) · (limit / root): no overflow, even for an infinite norm
         for p in ps:
-            p.grad *= scale
+            p.grad = p.grad / m * scale
     return norm
 
 

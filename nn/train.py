@@ -29,7 +29,7 @@ from .data import batches
 from .losses import accuracy_rule, get_loss, l2_penalty
 from .module import Module
 
-__all__ = ["fit", "evaluate", "History", "Evaluation", "TrainingDiverged"]
+__all__ = ["fit", "evaluate", "batch_loss", "History", "Evaluation", "TrainingDiverged"]
 
 
 @dataclass
@@ -142,16 +142,26 @@ def _check_model(where: str, model: object) -> None:
         raise TypeError(f"{where}: model must be an nn.Module (Neuron, Layer, MLP), got {type(model).__name__}")
 
 
-def _batch_loss(model: Module, xb: list, yb: list, loss_fn: Callable, weights: list | None, l2: float):
+def batch_loss(model: Module, xb: Sequence, yb: Sequence, loss: Union[str, Callable], l2: float = 0.0,
+               weights: list | None = None) -> tuple:
+    """One batch's outputs and loss ``L = (1/m) Σ_i loss(model(x_i), y_i) + (λ/2) Σ w²`` (λ = ``l2``).
+
+    Returns ``(outputs, L)``, ``outputs[i] = model(xb[i])``. The penalty covers ``weights`` (default
+    ``model.weights()``: biases are not regularised). This is what :func:`fit` differentiates at every step and
+    what :func:`nn.delta.check` compares with the delta rule.
+    """
+    loss_fn = get_loss(loss)
     outs = [model(x) for x in xb]
     per = [loss_fn(o, t) for o, t in zip(outs, yb)]
+    if not per:
+        raise ValueError("batch_loss: the batch is empty")
     if not isinstance(per[0], Value):
         raise TypeError(f"fit: the loss must return a Value (built from the model's outputs), got "
                         f"{type(per[0]).__name__}")
     m = len(per)
     total = per[0] if m == 1 else ag.sum(per) * (1.0 / m)
-    if weights is not None:
-        total = total + l2_penalty(weights, l2)
+    if l2:
+        total = total + l2_penalty(model.weights() if weights is None else weights, l2)
     return outs, total
 
 
@@ -211,7 +221,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
                 epoch_sum, epoch_n, epoch_steps, correct = 0.0, 0, 0, 0
                 for xb, yb in batches(X, y, batch_size, shuffle, rng):
                     try:
-                        outs, total = _batch_loss(model, xb, yb, loss_fn, weights, l2)
+                        outs, total = batch_loss(model, xb, yb, loss_fn, l2, weights)
                         value = total.data
                         if not math.isfinite(value):
                             raise OverflowError(f"the loss is {value!r}")

@@ -45,14 +45,11 @@ def test_outside_the_context_forward_gives_inf_or_nan_without_raising(build):
 
 
 DOMAIN_CASES = [
-    (lambda: Value(0.0, label="x").log(), ValueError, r"log: argument must be > 0, got 0.0 \(Value 'x'\); likely "
-                                                      r"cause: log of 0"),
-    (lambda: Value(-4.0, label="x").sqrt(), ValueError, r"sqrt: .*likely cause: square root of a negative"),
-    (lambda: Value(0.0, label="x") ** -1, ZeroDivisionError, r"pow: 0 cannot be raised to a negative power .*"
-                                                             r"likely cause: 0 to a negative power"),
-    (lambda: Value(1.0) / Value(0.0, label="d"), ZeroDivisionError, r"div: division by zero.*'d'.*likely cause: "
-                                                                    r"division by 0"),
-    (lambda: Value(1000.0, label="z").exp(), OverflowError, r"exp: result too large .*likely cause: overflow"),
+    (lambda: Value(0.0, label="x").log(), ValueError, r"log: argument must be > 0, got 0.0 \(Value 'x'\)$"),
+    (lambda: Value(-4.0, label="x").sqrt(), ValueError, r"sqrt: argument must be >= 0, got -4.0"),
+    (lambda: Value(0.0, label="x") ** -1, ZeroDivisionError, r"^pow: 0 cannot be raised to a negative power "),
+    (lambda: Value(1.0) / Value(0.0, label="d"), ZeroDivisionError, r"div: division by zero.*'d'"),
+    (lambda: Value(1000.0, label="z").exp(), OverflowError, r"exp: result too large .*inputs above 709.78 overflow"),
 ]
 
 
@@ -112,11 +109,11 @@ def zero_times_inf():
 
 BACKWARD_CASES = [
     (sqrt_at_zero, r"gradient of input 0 \('x'\) of sqrt at node 'y' \(output 0.0, operands 0.0 \(Value 'x'\)\) "
-                   r"became non-finite; likely cause: the local derivative is inf: 0 to a negative power in the "
-                   r"derivative of sqrt at 0"),
-    (half_power_at_zero, r"of pow at node 'y' \(output 0.0, operands 0.0 \(Value 'x'\); exponent=0.5\) .*0 to a "
-                         r"negative power"),
-    (log_near_zero, r"of log at node 'y' .*operands 1e-310 \(Value 'x'\).*the local derivative is inf: 1/x overflows"),
+                   r"became non-finite; likely cause: the local derivative is inf at these operands \(sqrt\(x\); "
+                   r"derivative 1 / \(2 sqrt\(x\)\)\)"),
+    (half_power_at_zero, r"of pow at node 'y' \(output 0.0, operands 0.0 \(Value 'x'\); exponent=0.5\) .*the local derivative "
+                         r"is inf at these operands \(x \*\* c for a constant c; derivative c x\^\(c-1\)\)"),
+    (log_near_zero, r"of log at node 'y' .*operands 1e-310 \(Value 'x'\).*the local derivative is inf at these operands \(ln x; derivative 1/x\)"),
     (gradient_overflow, r"input 0 \('x'\) of mul at an unlabelled node .*likely cause: overflow: upstream 1e\+200 x "
                         r"local 1e\+200"),
     (zero_times_inf, r"of sqrt at node 's' .*likely cause: 0 x inf: the upstream gradient is 0.0 and the local "

@@ -173,8 +173,7 @@ def test_check_has_teeth(monkeypatch):
     model = nn.MLP(2, [3, 1], activation="tanh", seed=4)
     X, y = [[0.5, -0.5], [1.0, 0.3]], [0.2, -0.4]
     assert delta.check(model, X, y, "mse").ok()
-    original = delta._g_prime
-    monkeypatch.setattr(delta, "_g_prime", lambda name, z, a: 1.0 - a if name == "tanh" else original(name, z, a))
+    monkeypatch.setitem(delta.G_PRIME, "tanh", lambda z, a: 1.0 - a)
     bad = delta.check(model, X, y, "mse")
     assert not bad.ok()
     assert bad.layers[0].max_rel > 1e-3 and bad.layers[1].max_rel == 0.0
@@ -192,3 +191,40 @@ def test_unsupported_loss_and_model():
         delta.gradients(model, [[0.0, 0.0]], [0.0], "mse", l2=-1)
     with pytest.raises(ValueError, match="class index 5 is out of range"):
         delta.check(nn.MLP(2, [3]), [[0.0, 0.0]], [5], "cross_entropy")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the activation rules are tables keyed by name, not chains comparing names
+# ---------------------------------------------------------------------------------------------------------------
+def test_hand_tables_cover_every_activation_and_match_the_engine():
+    assert set(delta.G) == set(delta.G_PRIME) == set(ACTIVATIONS)
+    for name in ACTIVATIONS:
+        f = nn.activations.activation_function(name)
+        for z in (-1.3, -0.2, 0.4, 2.1):
+            x = ag.Value(z)
+            out = x if f is None else f(x)
+            out.backward()
+            assert delta.G[name](z) == pytest.approx(out.data, rel=1e-15, abs=1e-300), name
+            assert delta.G_PRIME[name](z, out.data) == pytest.approx(x.grad, rel=1e-12, abs=1e-15), name
+
+
+def test_hand_activations_propagate_nan_like_the_engine():
+    for name in ACTIVATIONS:
+        assert math.isnan(delta.G[name](math.nan)), name
+
+
+def test_no_engine_activation_name_is_compared_in_nn():
+    import ast
+    import pathlib
+
+    op_names = set(ACTIVATIONS) - {"linear"}  # the engine's ops; "linear" and "softmax" are nn's own names
+
+    def constants(node):
+        elts = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+        return {e.value for e in elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+
+    for path in sorted(pathlib.Path(nn.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                hits = set().union(*(constants(side) for side in [node.left, *node.comparators])) & op_names
+                assert not hits, f"{path.name}:{node.lineno} compares with {sorted(hits)}; use a table keyed by name"

@@ -248,3 +248,110 @@ def test_reprs():
         "MLP(2, [3, 1], activation='relu', output_activation='linear')"
     assert repr(nn.Layer(2, 3)) == "Layer(2, 3, activation='tanh')"
     assert repr(nn.Neuron(2, "relu")) == "Neuron(2, activation='relu')"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# fault: a dict or a set used to be accepted as input (a dict's keys silently became the inputs)
+# ---------------------------------------------------------------------------------------------------------------
+def _models():
+    return [nn.MLP(2, [3, 1], seed=0), nn.Layer(2, 3, seed=0), nn.Neuron(2, seed=0)]
+
+
+@pytest.mark.parametrize("bad, given, fix", [
+    ({0.5: "a", -1.0: "b"}, "dict", "a dict's keys are not inputs"),
+    ({1.0: 0.5, 2.0: -1.0}, "dict", "pass its values as a list"),
+    ({0.5, -1.0}, "set", "a set has no order"),
+    (frozenset({0.5, -1.0}), "frozenset", "a set has no order"),
+    ("ab", "str", "convert the text to numbers"),
+    (b"ab", "bytes", "convert the text to numbers"),
+    ((x for x in (0.5, -1.0)), "generator", r"list\(\.\.\.\)"),
+    (iter([0.5, -1.0]), "list_iterator", r"list\(\.\.\.\)"),
+    (0.5, "float", "wrap a single number in a list"),
+])
+def test_inputs_must_be_a_sequence_not_a_dict_or_set(bad, given, fix):
+    for model in _models():
+        where = type(model).__name__
+        with pytest.raises(TypeError, match=rf"^{where}: input must be a sequence of 2 numbers or Values .*got "
+                                            rf"{given} .*{fix}"):
+            model(bad)
+        with pytest.raises(TypeError, match=where):
+            model.predict(bad)
+
+
+def test_inputs_accept_lists_tuples_and_1d_arrays_alike():
+    np = pytest.importorskip("numpy")
+    for model in _models():
+        expected = model.predict([0.5, -1.0])
+        assert model.predict((0.5, -1.0)) == expected
+        assert model.predict(np.array([0.5, -1.0])) == pytest.approx(expected, rel=1e-15, abs=0.0)
+        assert model.predict([Value(0.5), np.float64(-1.0)]) == pytest.approx(expected, rel=1e-15, abs=0.0)
+
+
+@pytest.mark.parametrize("shape, fix", [((1, 2), "a 2-D array holds several inputs"), ((), "wrap a single number")])
+def test_arrays_of_another_rank_are_rejected(shape, fix):
+    np = pytest.importorskip("numpy")
+    for model in _models():
+        with pytest.raises(TypeError, match=rf"{type(model).__name__}: input must be .*got ndarray .*{fix}"):
+            model(np.zeros(shape))
+
+
+def test_delta_forward_rejects_a_dict_too():
+    with pytest.raises(TypeError, match="nn.delta.forward: .*got dict"):
+        nn.delta.forward(nn.MLP(2, [1], seed=0), {0.5: 1, -1.0: 2})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# "what layers does this model have", in one place: Module.dense_layers and the from_config registry
+# ---------------------------------------------------------------------------------------------------------------
+def test_dense_layers_share_the_models_values_and_name_its_tensors():
+    mlp = nn.MLP(2, [3, 1], activation="relu", output_activation="sigmoid", seed=0)
+    dense = mlp.dense_layers()
+    assert [d.activation for d in dense] == ["relu", "sigmoid"]
+    assert [d.names for d in dense] == [("layers.0.W", "layers.0.b"), ("layers.1.W", "layers.1.b")]
+    assert all(d.W is layer.W and d.b is layer.b for d, layer in zip(dense, mlp.layers))
+    (only,) = nn.Layer(2, 3, activation="tanh", seed=0).dense_layers()
+    assert only.names == ("W", "b") and only.activation == "tanh"
+    neuron = nn.Neuron(2, activation="sin", seed=0)
+    (d,) = neuron.dense_layers()
+    assert d.W == [neuron.w] and d.b == [neuron.b] and d.names == ("w", "b") and d.activation == "sin"
+    for model in (mlp, neuron):
+        assert {n for d in model.dense_layers() for n in d.names} == set(model.state_dict())
+
+
+def test_the_loader_registry_holds_each_class_once():
+    assert list(nn.module.MODEL_TYPES) == ["Neuron", "Layer", "MLP"]
+    for cls in (nn.Neuron, nn.Layer, nn.MLP):
+        assert nn.module.MODEL_TYPES[cls.__name__] == cls.from_config
+        model = cls(2, 3, seed=1) if cls is nn.Layer else cls(2, [3, 1], seed=1) if cls is nn.MLP else cls(2, seed=1)
+        rebuilt = nn.module.model_from_config(model.config(), model.state_dict())
+        assert type(rebuilt) is cls and rebuilt.config() == model.config()
+    with pytest.raises(TypeError, match="has no from_config"):
+        nn.module.register_model(int)
+
+
+def test_a_module_without_dense_layers_is_refused_by_delta_and_export():
+    class Constant(nn.Module):
+        def __call__(self, x):
+            return [Value(1.0)]
+
+        def named_tensors(self):
+            return []
+
+        def config(self):
+            return {"class": "Constant"}
+
+    for call in (lambda: nn.delta.network(Constant()), lambda: Constant().to_torch()):
+        with pytest.raises(TypeError, match="Constant does not list dense layers"):
+            call()
+
+
+def test_delta_export_and_loader_have_no_isinstance_chains_on_model_kinds():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(nn.__file__).parent
+    for name in ("delta.py", "export.py", "module.py"):
+        for node in ast.walk(ast.parse((root / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance" and len(node.args) == 2:
+                kinds = {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)}
+                assert not kinds & {"MLP", "Layer", "Neuron"}, f"{name}:{node.lineno} asks for a model kind"

@@ -188,3 +188,22 @@ def test_accuracy_rules():
     assert L.accuracy_rule("binary_cross_entropy")([0.7], 0.0) is False
     assert L.accuracy_rule("binary_cross_entropy_with_logits")([0.1], 1.0) is True
     assert L.loss_name(L.hinge) == "hinge" and L.loss_name(len) is None
+
+
+def test_hinge_of_a_nan_score_is_nan():
+    # NaN propagates through relu (as in PyTorch), so a broken score is never hidden as a zero loss
+    assert math.isnan(L.hinge([math.nan], 1))
+    assert math.isnan(L.hinge([Value(math.nan)], -1).data)
+    assert math.isnan(L.hinge([Value(0.5), Value(math.nan)], [1, -1]).data)
+
+
+def test_target_checks_are_public():
+    assert L.check_targets("t", 0.5, 1) == [0.5]
+    assert L.check_targets("t", (1, 2), 2) == [1.0, 2.0]
+    with pytest.raises(ValueError, match="t: 2 output"):
+        L.check_targets("t", [1.0], 2)
+    assert L.check_class_index("c", 2, 3) == 2
+    with pytest.raises(ValueError, match="c: class index 3 is out of range"):
+        L.check_class_index("c", 3, 3)
+    with pytest.raises(TypeError, match="c: the target must be a class index"):
+        L.check_class_index("c", True, 3)

@@ -45,7 +45,7 @@ def test_load_state_dict_errors_name_missing_and_extra():
     state = model.state_dict()
     del state["layers.1.b"]
     state["layers.2.W"] = [[0.0]]
-    with pytest.raises(ModelFileError, match=r"missing 'layers.1.b'; unexpected 'layers.2.W'"):
+    with pytest.raises(ModelFileError, match=r"missing \['layers.1.b'\], unexpected \['layers.2.W'\]"):
         model.load_state_dict(state)
 
 
@@ -69,7 +69,7 @@ def test_load_state_dict_validates_before_writing(mutate, message):
 
 
 def test_load_state_dict_needs_a_dict():
-    with pytest.raises(ModelFileError, match="expected a dict"):
+    with pytest.raises(ModelFileError, match="state must be a dict of tensors"):
         _model().load_state_dict([1, 2])
 
 
@@ -173,7 +173,7 @@ CORRUPT = [
     ("nin bool", _with(lambda d: d["model"].__setitem__("nin", True)), "nin must be an int"),
     ("huge layer", _with(lambda d: d["model"].__setitem__("nouts", [10**9, 2])), r"nouts\[0\] must be an int"),
     ("config/state mismatch", _with(lambda d: d["model"].__setitem__("nouts", [4, 2])), "expected 4 rows"),
-    ("state not object", _with(lambda d: d.__setitem__("state", [])), "state must be a JSON object"),
+    ("state not object", _with(lambda d: d.__setitem__("state", [])), "state must be a dict of tensors"),
     ("missing tensor", _with(lambda d: d["state"].pop("layers.1.b")), r"missing \['layers.1.b'\]"),
     ("extra tensor", _with(lambda d: d["state"].__setitem__("layers.9.W", [[1.0]])), r"unexpected \['layers.9.W'\]"),
     ("wrong shape", _with(lambda d: d["state"].__setitem__("layers.0.b", [1.0])), "expected a list of 3 numbers"),
@@ -244,3 +244,47 @@ def test_nn_uses_only_the_public_autograd_core_api():
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
                 assert node.attr in public, f"{path.name} uses autograd_core.{node.attr}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# structure: nn is built in floors, and no module reaches into another's private names
+# ---------------------------------------------------------------------------------------------------------------
+FLOORS = [{"activations", "data"}, {"export"}, {"module"}, {"losses", "optim"}, {"layers"}, {"train"}, {"delta"}]
+
+
+def _nn_imports():
+    """{module: [(line, imported nn module, imported names)]} for every import in nn, inside functions too."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(nn.__file__).parent
+    modules = {p.stem for p in root.glob("*.py")} - {"__init__"}
+    found = {}
+    for name in modules:
+        edges = found.setdefault(name, [])
+        for node in ast.walk(ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level == 1 or (node.module or "").startswith("nn")):
+                target = (node.module or "").removeprefix("nn").lstrip(".")
+                names = [a.name for a in node.names]
+                for t in [target] if target else [n for n in names if n in modules]:
+                    edges.append((node.lineno, t, names))
+            elif isinstance(node, ast.Import):
+                edges += [(node.lineno, a.name.split(".")[1], []) for a in node.names if a.name.startswith("nn.")]
+    return modules, found
+
+
+def test_nn_modules_import_only_from_lower_floors():
+    modules, imports = _nn_imports()
+    assert set().union(*FLOORS) == modules, "every nn module needs a floor"
+    floor = {m: i for i, members in enumerate(FLOORS) for m in members}
+    for source, edges in imports.items():
+        for line, target, _ in edges:
+            assert floor[target] < floor[source], f"nn/{source}.py:{line} imports nn.{target} (not a lower floor)"
+
+
+def test_nn_modules_import_no_private_names_of_each_other():
+    _, imports = _nn_imports()
+    for source, edges in imports.items():
+        for line, target, names in edges:
+            private = [n for n in names if n.startswith("_")]
+            assert not private, f"nn/{source}.py:{line} imports {private} from nn.{target}"

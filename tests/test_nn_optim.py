@@ -186,3 +186,29 @@ def test_clip_grad_value():
 def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_clip_grad_norm_of_huge_finite_gradients():
+    # fault: squaring 3e200 overflowed, so the norm came out inf and nothing was clipped correctly
+    a, b = params((0.0, 3e200), (0.0, 4e200))
+    norm = clip_grad_norm([a, b], 1.0)
+    assert math.isfinite(norm) and norm == pytest.approx(5e200, rel=1e-15)
+    assert (a.grad, b.grad) == pytest.approx((0.6, 0.8), rel=1e-15)
+    c, d = params((0.0, -3e200), (0.0, 4e200))
+    assert clip_grad_norm([c, d], 1e300) == pytest.approx(5e200, rel=1e-15)
+    assert (c.grad, d.grad) == (-3e200, 4e200)  # below the limit: untouched
+    # a norm beyond the largest float: reported as inf, yet every gradient is still clipped to the right value
+    e, f = params((0.0, 1.5e308), (0.0, -1.5e308))
+    assert clip_grad_norm([e, f], 2.0) == math.inf
+    assert (e.grad, f.grad) == pytest.approx((math.sqrt(2.0), -math.sqrt(2.0)), rel=1e-15)
+
+
+def test_clip_grad_norm_of_tiny_gradients_and_nan():
+    a, b = params((0.0, 3e-200), (0.0, 4e-200))  # squares underflow to 0
+    assert clip_grad_norm([a, b], 1e-201) == pytest.approx(5e-200, rel=1e-15)
+    assert (a.grad, b.grad) == pytest.approx((0.6e-201, 0.8e-201), rel=1e-15)
+    z = params((0.0, 0.0))
+    assert clip_grad_norm(z, 1.0) == 0.0
+    n, m = params((0.0, 1.0), (0.0, math.nan))
+    with pytest.raises(ValueError, match="gradient norm is nan"):
+        clip_grad_norm([n, m], 1.0)

@@ -274,3 +274,28 @@ def test_evaluate_does_not_train_or_build_graphs():
     assert 0.0 <= result.accuracy <= 1.0
     assert _snapshot(model) == before
     assert nn.evaluate(model, XOR_X, [[0.0, 1.0]] * 4, "mse").accuracy is None
+
+
+def test_relu_model_with_a_nan_weight_diverges():
+    # fault: relu(nan) was 0.0, so a nan weight in a relu layer vanished from the output and fit trained on silently;
+    # nan now propagates (as in PyTorch), the hinge loss is nan and fit stops at once
+    model = nn.MLP(2, [4, 1], activation="relu", seed=0)
+    model.layers[0].W[0][0].data = float("nan")
+    X, y = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.8]], [1, -1, 1]
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(TrainingDiverged, match="diverged at step 0 .*the loss is nan") as info:
+        nn.fit(model, X, y, "hinge", nn.SGD(model.parameters(), lr=0.1), epochs=3, progress=False)
+    assert info.value.history.steps == 0
+    after = [p.data for p in model.parameters()]
+    assert all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(after, before))  # no update ran
+
+
+def test_batch_loss_is_the_mean_loss_plus_the_penalty():
+    model = nn.MLP(2, [3, 1], seed=0)
+    X, y = [[0.5, -1.0], [1.0, 2.0]], [0.3, -0.2]
+    outs, total = nn.train.batch_loss(model, X, y, "mse", l2=0.1)
+    assert [o[0].data for o in outs] == [model.predict(x)[0] for x in X]
+    expected = sum(mse(model(x), t).data for x, t in zip(X, y)) / 2 + l2_penalty(model, 0.1).data
+    assert total.data == pytest.approx(expected, rel=1e-14)
+    with pytest.raises(ValueError, match="batch is empty"):
+        nn.train.batch_loss(model, [], [], "mse")

@@ -25,7 +25,7 @@ BUILTIN_IDS = [op.name for op in BUILTIN]
 
 
 def forward(op: Op, inputs: tuple, arg) -> float:
-    return op.forward(tuple(inputs), arg) if op.arity == -1 else op.forward(*inputs, arg)
+    return op.forward(*inputs, arg)  # one calling convention for every op, variadic sum included
 
 
 def central_difference(op: Op, inputs: tuple, arg, i: int) -> float:
@@ -66,14 +66,14 @@ def test_table_entry_is_well_formed(op):
     assert isinstance(op.domains, tuple) and len(op.domains) == n
     assert all(isinstance(d, Domain) for d in op.domains)
     assert isinstance(op.param_domain, Domain)
-    assert op.check is None or callable(op.check)
+    assert op.explainer is None or callable(op.explainer)
     assert all(isinstance(k, (int, float)) and not isinstance(k, bool) for k in op.kinks)
     if op.builtin:
         assert op.doc, f"{op.name} has no doc line"
         # a non-smooth built-in names where it is not differentiable, so tests and strategies can avoid it
         assert op.smooth == (not op.kinks)
-        if op.name != "sum":
-            assert op.sympy is not None, f"{op.name} has no sympy form"
+        assert op.sympy is not None, f"{op.name} has no sympy form"
+        assert op.notation in ("infix", "prefix", "power", "rpower", "call")
 
 
 def test_unknown_op_name_lists_the_known_ones():
@@ -123,7 +123,7 @@ def test_local_derivatives_match_central_differences(op, data):
 def test_backward_applies_the_table_derivatives(op, data):
     inputs, arg = data.draw(op_arguments(op), label="inputs, arg")
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
-    y = ag.sum(leaves, start=arg) if op.arity == -1 else ag.apply(op, *leaves, arg=arg)
+    y = ag.apply(op, *leaves, arg=arg)
     assert y.op_entry is op and y.parents == tuple(leaves)
     assert y.data == forward(op, inputs, arg)  # the engine calls the very same forward function
     y.backward()
@@ -139,11 +139,7 @@ def symbolic(name: str, n: int):
     op = OPS[name]
     xs = sympy.symbols(f"x0:{n}", real=True)
     c = sympy.Symbol("c", real=True)
-    if op.sympy is None:  # only the variadic sum, whose sympy form is plain addition
-        assert op.name == "sum"
-        expr = sympy.Add(c, *xs)
-    else:
-        expr = op.sympy(*xs, c if op.param is not None else None)
+    expr = op.sympy(*xs, c if op.param is not None else None)
     derivs = [sympy.diff(expr, x) for x in xs]
     args = list(xs) + [c]
     f = sympy.lambdify(args, expr, modules="mpmath")
@@ -193,3 +189,136 @@ def test_non_smooth_ops_take_a_one_sided_derivative_at_a_kink(op):
             assert min(left, right) - 1e-6 <= d <= max(left, right) + 1e-6, (op.name, k, d, left, right)
         else:  # step jumps at 0 (the left quotient is 1/h); by definition no gradient flows through it
             assert d == 0.0
+
+
+# ----------------------------------------------------------------------------------------------- the table's other rules
+@pytest.mark.parametrize("op", BUILTIN, ids=BUILTIN_IDS)
+@given(data=st.data())
+def test_the_printer_round_trips_through_the_parser(op, data):
+    # the one text form: what Op.write prints, parse_expression rebuilds as the very same node
+    inputs, arg = data.draw(op_arguments(op), label="inputs, arg")
+    names = [f"v{i}" for i in range(len(inputs))]
+    text, _ = op.write([(n, ag.ops.ATOM) for n in names], arg, exact=True)
+    y = ag.parse_expression(text, dict(zip(names, inputs)))
+    assert y.op_entry is op and y.arg == (arg if op.param is not None else None), text
+    assert [p.data for p in y.parents] == list(inputs)
+    assert y.data == forward(op, inputs, arg)
+
+
+@pytest.mark.parametrize("op", BUILTIN, ids=BUILTIN_IDS)
+@given(data=st.data())
+def test_the_interval_rule_holds_every_output(op, data):
+    # the strategies trust Op.interval to keep drawn expressions inside every op's domain: it must be guaranteed
+    assert op.interval is not None
+    a, arg = data.draw(op_arguments(op), label="corner a")
+    b, _ = data.draw(op_arguments(op, n_inputs=len(a) if op.arity == -1 else None), label="corner b")
+    ivs = [(min(x, y), max(x, y)) for x, y in zip(a, b)]
+    lo, hi = op.interval(op, ivs, arg)
+    ts = data.draw(st.tuples(*[st.floats(0.0, 1.0)] * len(ivs)), label="where inside")
+    point = [iv[0] + t * (iv[1] - iv[0]) for iv, t in zip(ivs, ts)]
+    y = forward(op, tuple(point), arg)
+    slack = 1e-12 * max(1.0, abs(lo), abs(hi))
+    assert lo - slack <= y <= hi + slack, (op.name, ivs, arg, point, y, (lo, hi))
+
+
+@pytest.mark.parametrize("op", BUILTIN, ids=BUILTIN_IDS)
+@given(data=st.data())
+def test_nan_propagates_through_every_op(op, data):
+    # as in PyTorch: a NaN operand gives a NaN output (relu(nan) is nan, never a silent 0), unless the output does
+    # not depend on that operand at all (x ** 0 is 1)
+    inputs, arg = data.draw(op_arguments(op), label="inputs, arg")
+    for i in range(len(inputs)):
+        moved = list(inputs)
+        moved[i] = math.nan
+        y = forward(op, tuple(moved), arg)
+        constant = len({forward(op, tuple(moved[:i] + [x] + moved[i + 1:]), arg) for x in (0.25, 0.5, 0.75)}) == 1
+        assert math.isnan(y) or constant, (op.name, moved, arg, y)
+        if not constant:
+            assert math.isnan(ag.apply(op, *[Value(x) for x in moved], arg=arg).data)
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "step", "abs"])
+def test_nan_reaches_the_gradient_of_piecewise_ops(name):
+    op = OPS[name]
+    arg = None if op.param is None else 0.1
+    (d,) = op.local_derivatives((math.nan,), forward(op, (math.nan,), arg), arg)
+    assert math.isnan(d)
+    x = Value(math.nan)
+    y = ag.apply(op, x, arg=arg)
+    y.backward()
+    assert math.isnan(y.data) and math.isnan(x.grad)
+
+
+@pytest.mark.parametrize("op", BUILTIN, ids=BUILTIN_IDS)
+def test_domain_errors_name_the_op_and_the_operands(op):
+    # every math error a forward raises comes back typed, starting with the op's name and showing the operands
+    n = 2 if op.arity == -1 else op.arity
+    arg = None if op.param is None else (-1.5 if op.param == "exponent" else 2.0)
+    raised = 0
+    for point in [(0.0,) * n, (-1.0,) * n, (-0.5, 0.0)[:n], (0.0, -1.0)[:n], (1000.0,) * n, (5000.0,) * n, (-8.0, 0.5)[:n]]:
+        try:
+            ag.apply(op, *[Value(x) for x in point], arg=arg)
+        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            raised += 1
+            assert str(e).startswith(f"{op.name}: ") and "got " in str(e), str(e)
+    if op.explainer is not None:
+        assert raised, f"{op.name} has an explainer but no probe point raised"
+
+
+@pytest.mark.parametrize("op", BUILTIN, ids=BUILTIN_IDS)
+@given(data=st.data())
+def test_builtin_derivatives_on_values_are_never_flagged_as_constant(op, data):
+    # create_graph's check for derivatives written with math.*: no false alarm on any built-in, kinks included
+    inputs, arg = data.draw(op_arguments(op), label="inputs, arg")
+    for point in [inputs] + ([tuple(op.kinks[0] for _ in inputs)] if op.kinks else []):
+        leaves = [Value(x) for x in point]
+        try:
+            node = ag.apply(op, *leaves, arg=arg)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        locals_ = op.derivatives_on_values(tuple(leaves), node, arg)
+        assert len(locals_) == len(leaves)
+
+
+def test_a_derivative_written_with_math_is_an_error_under_create_graph():
+    op = ag.define_op("math_sin_for_test", math.sin, [lambda x, out: math.cos(x)], replace=True)
+    step_like = ag.define_op("steplike_for_test", lambda x: max(x, 0.0), [lambda x, out: 1.0 if x > 0 else 0.0],
+                             replace=True)
+    try:
+        x = Value(0.5, label="x")
+        with pytest.raises(TypeError, match=r"math_sin_for_test: local derivative 0 returned the plain number .* "
+                                            r"changes with input 0 .*autograd_core.cos"):
+            ag.gradients(ag.apply(op, x), x, create_graph=True)
+        with pytest.raises(TypeError, match="math_sin_for_test"):
+            ag.hessian(lambda t: ag.apply(op, t))(0.5)
+        # piecewise-constant derivatives stay fine, at the kink too
+        for at in (0.5, 0.0, -0.5):
+            t = Value(at)
+            (g,) = ag.gradients(ag.apply(step_like, t) * t, [t], create_graph=True)
+            assert isinstance(g, Value)
+    finally:
+        del OPS["math_sin_for_test"], OPS["steplike_for_test"]
+
+
+@pytest.mark.parametrize(("result", "want"), [(3, 3.0), (True, None), (2 + 1j, None), ("1", None)])
+def test_define_op_results_are_checked(result, want):
+    op = ag.define_op("const_for_test", lambda x: result, [lambda x, out: 0.0], replace=True)
+    try:
+        if want is None:
+            with pytest.raises(TypeError, match=r"const_for_test: the forward function returned"):
+                ag.apply(op, Value(1.0))
+        else:
+            y = ag.apply(op, Value(1.0))
+            assert type(y.data) is float and y.data == want
+    finally:
+        del OPS["const_for_test"]
+
+
+def test_define_op_numpy_scalar_results_become_floats():
+    np = pytest.importorskip("numpy")
+    op = ag.define_op("np_for_test", lambda x: np.float32(x) * 2, [lambda x, out: 2.0], replace=True)
+    try:
+        y = ag.apply(op, Value(1.5))
+        assert type(y.data) is float and y.data == 3.0
+    finally:
+        del OPS["np_for_test"]

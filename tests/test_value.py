@@ -144,7 +144,7 @@ def test_sum_is_one_node_added_left_to_right():
     b = Value(0.5)
     t = ag.sum([xs[0], 2.0], start=b)
     assert t.parents[0] is b and t.data == 3.5
-    assert ag.sum([]).data == 0.0 and ag.sum([], start=3).data == 3.0
+    assert ag.sum([]) == 0.0 and ag.sum([], start=3) == 3.0 and ag.sum([1.0, 2.0]) == 3.0  # numbers in, float out
     with pytest.raises(TypeError, match="sum.*str"):
         ag.sum([xs[0], "a"])
 
@@ -157,8 +157,10 @@ def test_apply_checks_its_arguments():
         ag.apply("leaky_relu", x)
     with pytest.raises(TypeError, match="takes no parameter"):
         ag.apply("tanh", x, arg=2.0)
-    with pytest.raises(TypeError, match="variadic"):
+    with pytest.raises(TypeError, match="needs its parameter: arg=<start>"):
         ag.apply("sum", x, x)
+    # sum follows every op's convention through apply: Values in, a node out; numbers in, a float out
+    assert ag.apply("sum", x, 2.0, x, arg=0.5).data == 4.5 and ag.apply("sum", 1.0, 2.0, arg=0.0) == 3.0
     assert ag.apply("mul", 2.0, 4) == 8.0 and ag.apply("mul", x, 4).op == "mul"
 
 
