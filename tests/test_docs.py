@@ -9,8 +9,10 @@ README's sections before the lead merges them, each checked on its own.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import re
+import shutil
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,7 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
-OPTIONAL = {"torch", "graphviz", "matplotlib", "sklearn", "tqdm", "hypothesis", "sympy", "selenium"}
+OPTIONAL = {"torch", "graphviz", "matplotlib", "sklearn", "tqdm", "hypothesis", "sympy", "selenium", "numpy",
+            "micrograd"}
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)[^\n`]*$")
 
 
@@ -62,6 +65,29 @@ def _with_python(files: list) -> list:
     return [f for f in files if any(b.tag == "python" for b in fenced_blocks(f.read_text(encoding="utf-8")))]
 
 
+def _installed(package: str) -> bool:
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):  # ValueError: sys.modules[package] is None
+        return False
+
+
+def _missing_optional(error: BaseException):
+    """Why ``error`` comes from something optional that is not installed, or None. Library code and the demos catch
+    a missing package and raise an ImportError that says what to install (``from`` the ModuleNotFoundError), so the
+    whole chain of causes is searched; a missing Graphviz ``dot`` program shows up as DotNotFoundError."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        top = (error.name or "").split(".")[0] if isinstance(error, ModuleNotFoundError) else ""
+        if top in OPTIONAL and not _installed(top):
+            return f"the optional package {top}"
+        if type(error).__name__ == "DotNotFoundError" and shutil.which("dot") is None:
+            return "Graphviz's dot program"
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def _run_file(path: Path, check_output: bool) -> int:
     """Execute the file's python blocks in one namespace; return how many ran."""
     blocks = fenced_blocks(path.read_text(encoding="utf-8"))
@@ -79,11 +105,10 @@ def _run_file(path: Path, check_output: bool) -> int:
         try:
             with contextlib.redirect_stdout(out):
                 exec(compile(block.code, where, "exec"), namespace)
-        except ModuleNotFoundError as e:
-            if (e.name or "").split(".")[0] in OPTIONAL:
-                pytest.skip(f"{where} needs the optional package {e.name}")
-            raise
         except Exception as e:
+            missing = _missing_optional(e)
+            if missing:
+                pytest.skip(f"{where} needs {missing}, which is not installed")
             raise AssertionError(f"the python block at {where} failed: {type(e).__name__}: {e}\n"
                                  f"--- block ---\n{block.code}--- its output so far ---\n{out.getvalue()}") from e
         ran += 1
