@@ -13,8 +13,10 @@ __all__ = ["atomic_write"]
 def atomic_write(path: Union[str, os.PathLike], data: Union[bytes, str]) -> Path:
     """Write ``data`` to ``path`` all or nothing: a hidden temporary file in the same folder, then ``os.replace``.
 
-    A reader never sees a half-written file, and an interrupted write leaves the old file (if any) untouched and no
-    temporary file behind. The file gets the usual permissions (umask), unlike ``tempfile.mkstemp``'s 0600.
+    A reader never sees a half-written file, and an interrupted write leaves the old file (if any) untouched. An
+    exception or Ctrl-C also removes the temporary file; a process killed outright (``kill -9``, power loss) cannot
+    clean up, so one hidden ``.<name>.<random>.tmp`` may remain beside the target, safe to delete. The file gets
+    the usual permissions (umask), unlike ``tempfile.mkstemp``'s 0600.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")

@@ -283,3 +283,34 @@ def test_backward_anomaly_mode_stepper_and_gradients_agree_bit_for_bit(pair, see
     assert results[1] == plain and results[2] == plain
     for a, b in zip(results[3], plain):
         assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+# ------------------------------------------------------------------------------------ fault 10: what a kill leaves
+def test_a_save_killed_outright_leaves_the_target_intact_and_at_most_one_hidden_temporary_file(tmp_path,
+                                                                                            monkeypatch):
+    # the documented behaviour: kill -9 during the write cannot clean up, but the target is never half written
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "model.json"
+    target.write_text("old")
+    code = ("import os, signal, sys; from autograd_core import atomic_write\n"
+            "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
+            "atomic_write(sys.argv[1], 'new' * 1000)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(target)], timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    assert target.read_text() == "old"
+    left = [p.name for p in tmp_path.iterdir() if p != target]
+    assert len(left) == 1 and left[0].startswith(".model.json.") and left[0].endswith(".tmp")
+    # an exception half way, by contrast, leaves nothing behind
+    os.unlink(tmp_path / left[0])
+
+    def failing_fsync(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="disk full"):
+        ag.atomic_write(target, "new")
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"] and target.read_text() == "old"
