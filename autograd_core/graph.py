@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 
 from . import switches as _sw
 from .anomaly import backward_anomaly, describe_node
@@ -23,38 +24,37 @@ from .value import HOOKS, Value
 __all__ = ["topological_order", "walk", "backward", "gradients", "zero_grad"]
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+_grad_of = attrgetter("grad")
 
 
 def topological_order(root) -> list:
     """Every node ``root`` depends on, each once, parents before children; ``root`` is last.
 
-    Iterative depth-first search over ``parents`` in argument order, so the order (and with it every gradient
-    sum) is the same on every run. Leaves are placed as soon as they are met; interior nodes once all their
-    parents are placed. Backward visits ``reversed(topological_order(root))``.
+    Iterative depth-first search over ``parents``, so the order (and with it every gradient sum) is the same on
+    every run. Leaves are placed as soon as they are met; an interior node once all its parents are placed. Backward
+    visits ``reversed(topological_order(root))``.
     """
     order: list = []
-    entered: set = set()
-    done: set = set()
+    seen: set = set()
     stack = [root]
-    push, pop = stack.append, stack.pop
-    enter, finish, place = entered.add, done.add, order.append
+    push, pop, see, place = stack.append, stack.pop, seen.add, order.append
     while stack:
-        v = stack[-1]
-        if v in entered:
-            # second visit: every parent pushed on the first visit has been placed
-            pop()
-            if v not in done:
-                finish(v)
-                place(v)
+        v = pop()
+        if v is None:
+            place(pop())  # the marker below a node: every parent pushed above it has been placed
             continue
-        enter(v)
+        if v in seen:
+            continue
+        see(v)
+        push(v)
+        push(None)
         for p in v.parents:
-            if p.parents:
-                if p not in entered:
+            if p not in seen:
+                if p.parents:
                     push(p)
-            elif p not in done:
-                finish(p)
-                place(p)
+                else:
+                    see(p)
+                    place(p)
     return order
 
 
@@ -143,7 +143,7 @@ def backward(root: Value, grad: float = 1.0) -> list:
         for v in order:
             v.grad = acc[v]
         return order
-    saved = [v.grad for v in order]
+    saved = list(map(_grad_of, order))
     for v in order:
         if v.op_entry is not None:
             v.grad = 0.0

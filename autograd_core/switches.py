@@ -13,20 +13,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 __all__ = ["no_grad", "is_grad_enabled", "scope", "current_scope", "detect_anomaly", "anomaly_enabled", "state",
-           "plain"]
+           "plain", "listen"]
 
 
 class _State(threading.local):
-    # class attributes are every new thread's defaults
+    # class attributes are every new thread's defaults; `mode` repeats the three fields as one tuple, so node
+    # construction reads the thread's state once (a thread-local read costs about ten global reads)
     grad_enabled = True
     anomaly = False
     scope: str | None = None
+    mode = (True, False, None)
 
 
 state = _State()
 plain = True  # no switch block is open in any thread: the hot path records plainly
 _open = 0
 _lock = threading.Lock()
+_listeners: list = []
+
+
+def listen(callback) -> None:
+    """Call ``callback(plain)`` whenever :data:`plain` changes, so a hot loop can keep it in a global of its own."""
+    _listeners.append(callback)
 
 
 @contextmanager
@@ -37,14 +45,20 @@ def _switched(name: str, value) -> Iterator[None]:
     with _lock:
         _open += 1
         plain = False
+        for tell in _listeners:
+            tell(False)
     setattr(state, name, value)
+    state.mode = (state.grad_enabled, state.anomaly, state.scope)
     try:
         yield
     finally:
         setattr(state, name, previous)
+        state.mode = (state.grad_enabled, state.anomaly, state.scope)
         with _lock:
             _open -= 1
             plain = _open == 0
+            for tell in _listeners:
+                tell(plain)
 
 
 def no_grad():

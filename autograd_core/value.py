@@ -29,6 +29,15 @@ _state = _sw.state
 # Methods whose work lives on higher floors (backward in graph, pictures in render) are looked up here; those
 # modules install themselves at import, so this module never imports upward.
 HOOKS: dict = {}
+_plain = True  # switches.plain, kept in a global of this module: the hot path reads it once per node
+
+
+def _follow(plain: bool) -> None:
+    global _plain
+    _plain = plain
+
+
+_sw.listen(_follow)
 _new = object.__new__
 
 
@@ -63,7 +72,7 @@ class Value:
         self.op_entry = None
         self.parents = ()
         self.arg = None
-        self.scope = None if _sw.plain else _state.scope
+        self.scope = None if _plain else _state.scope
 
     # ------------------------------------------------------------------ introspection
     @property
@@ -270,7 +279,7 @@ def _lift(x: object, where: str) -> Value | None:
         v.op_entry = None
         v.parents = ()
         v.arg = None
-        v.scope = None if _sw.plain else _state.scope
+        v.scope = None if _plain else _state.scope
         return v
     if isinstance(x, Value):
         return x
@@ -281,18 +290,18 @@ def _lift(x: object, where: str) -> Value | None:
 
 def _make(op: _ops.Op, data: float, parents: tuple, arg) -> Value:
     # Node construction when some switch may be on (no_grad, scope, anomaly) in some thread: read this thread's.
-    state = _state
-    if state.anomaly and not (data - data == 0.0):
+    grad_enabled, anomaly, scope = _state.mode
+    if anomaly and not (data - data == 0.0):
         raise forward_anomaly(op, parents, arg, data)
     v = _new(Value)
     v.data = data
     v.grad = 0.0
     v.label = ""
-    if state.grad_enabled:
+    if grad_enabled:
         v.op_entry, v.parents, v.arg = op, parents, arg
     else:
         v.op_entry, v.parents, v.arg = None, (), None
-    v.scope = state.scope
+    v.scope = scope
     return v
 
 
@@ -301,7 +310,7 @@ def _apply1(op: _ops.Op, x: Value, arg) -> Value:
         data = op.forward(x.data, arg)
     except _MATH_ERRORS as e:
         raise domain_error(op, (x,), arg, e, _state.anomaly) from None
-    if _sw.plain:
+    if _plain:
         # _apply2 and apply inline this same construction: one call less per node on the hot path
         v = _new(Value)
         v.data = data
@@ -320,7 +329,7 @@ def _apply2(op: _ops.Op, x: Value, y: Value) -> Value:
         data = op.forward(x.data, y.data, None)
     except _MATH_ERRORS as e:
         raise domain_error(op, (x, y), None, e, _state.anomaly) from None
-    if _sw.plain:
+    if _plain:
         v = _new(Value)
         v.data = data
         v.grad = 0.0
@@ -368,7 +377,7 @@ def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | 
         data = op.forward(*[p.data for p in parents], arg)
     except _MATH_ERRORS as e:
         raise domain_error(op, parents, arg, e, _state.anomaly) from None
-    if _sw.plain:
+    if _plain:
         v = _new(Value)
         v.data, v.grad, v.label, v.op_entry, v.parents, v.arg, v.scope = data, 0.0, "", op, parents, arg, None
         return v
@@ -391,8 +400,22 @@ def sum(values: Iterable[Union[Value, Number]], start: Union[Value, Number] = 0.
     float out: ``sum([1.0, 2.0]) == 3.0``.
     """
     if isinstance(start, Value):
-        return apply(_SUM, start, *values, arg=0.0)
-    return apply(_SUM, *values, arg=to_float(start, "sum(start=...)"))
+        items, const = (start, *values), 0.0
+    else:
+        items, const = tuple(values), (start if type(start) is float else to_float(start, "sum(start=...)"))
+    for x in items:
+        if type(x) is not Value:
+            return apply(_SUM, *items, arg=const)  # numbers, subclasses, bad items: the general path decides
+    if not items:
+        return const
+    s = const
+    for x in items:  # the op's forward, inlined: a neuron's sum is on the hot path of every network
+        s += x.data
+    if _plain:
+        v = _new(Value)
+        v.data, v.grad, v.label, v.op_entry, v.parents, v.arg, v.scope = s, 0.0, "", _SUM, items, const, None
+        return v
+    return _make(_SUM, s, items, const)
 
 
 # Dual functions: a Value in, a recorded Value out; plain numbers in, a float out. Custom ops write their local

@@ -426,10 +426,12 @@ def test_drawn_graphs_stay_inside_domains_bounds_and_away_from_kinks(expr, data)
 
 def test_shrinks_to_the_smallest_expression():
     for name in ("tanh", "mul", "exp"):
+        # derandomized: a fixed search, so a rare unlucky draw cannot make the test flaky
         found = find(expressions(ops=BUILTIN), lambda e, n=name: n in e.op_names,
-                     settings=settings(database=None, max_examples=500))
+                     settings=settings(database=None, max_examples=500, derandomize=True))
         assert str(found) == {"tanh": "tanh(x0)", "mul": "x0 * x0", "exp": "exp(x0)"}[name]
-    log = find(expressions(ops=BUILTIN), lambda e: "log" in e.op_names, settings=settings(database=None))
+    log = find(expressions(ops=BUILTIN), lambda e: "log" in e.op_names,
+               settings=settings(database=None, max_examples=500, derandomize=True))
     assert str(log) == "log(softplus(x0) + 0.25)"  # the domain guard: log's input kept >= 0.25
 
 
