@@ -41,6 +41,23 @@ _sw.listen(_follow)
 _new = object.__new__
 
 
+def _operators(op: _ops.Op) -> tuple:
+    """The forward and reflected operator methods (``__mul__``, ``__rmul__``) of one binary op of the table."""
+    def forward(self, other):
+        if type(other) is not Value:
+            other = _lift(other, op.name)
+            if other is None:
+                return NotImplemented
+        return _apply2(op, self, other)
+
+    def reflected(self, other):
+        other = _lift(other, op.name)
+        return NotImplemented if other is None else _apply2(op, other, self)
+
+    forward.__doc__ = reflected.__doc__ = f"{op.doc} (op {op.name!r})"
+    return forward, reflected
+
+
 class Value:
     """A scalar in a computation graph.
 
@@ -130,49 +147,10 @@ class Value:
         return Value(self.data, self.label)
 
     # ------------------------------------------------------------------ arithmetic
-    def __add__(self, other):
-        if type(other) is not Value:
-            other = _lift(other, "add")
-            if other is None:
-                return NotImplemented
-        return _apply2(_ADD, self, other)
-
-    def __radd__(self, other):
-        other = _lift(other, "add")
-        return NotImplemented if other is None else _apply2(_ADD, other, self)
-
-    def __sub__(self, other):
-        if type(other) is not Value:
-            other = _lift(other, "sub")
-            if other is None:
-                return NotImplemented
-        return _apply2(_SUB, self, other)
-
-    def __rsub__(self, other):
-        other = _lift(other, "sub")
-        return NotImplemented if other is None else _apply2(_SUB, other, self)
-
-    def __mul__(self, other):
-        if type(other) is not Value:
-            other = _lift(other, "mul")
-            if other is None:
-                return NotImplemented
-        return _apply2(_MUL, self, other)
-
-    def __rmul__(self, other):
-        other = _lift(other, "mul")
-        return NotImplemented if other is None else _apply2(_MUL, other, self)
-
-    def __truediv__(self, other):
-        if type(other) is not Value:
-            other = _lift(other, "div")
-            if other is None:
-                return NotImplemented
-        return _apply2(_DIV, self, other)
-
-    def __rtruediv__(self, other):
-        other = _lift(other, "div")
-        return NotImplemented if other is None else _apply2(_DIV, other, self)
+    __add__, __radd__ = _operators(_ADD)
+    __sub__, __rsub__ = _operators(_SUB)
+    __mul__, __rmul__ = _operators(_MUL)
+    __truediv__, __rtruediv__ = _operators(_DIV)
 
     def __pow__(self, other):
         """``x ** c`` (op ``pow``, c a constant) or ``x ** y`` (op ``vpow``, y a Value)."""
