@@ -21,7 +21,7 @@ from .anomaly import backward_anomaly, describe_node
 from .ops import to_float
 from .value import HOOKS, Value
 
-__all__ = ["topological_order", "walk", "backward", "gradients", "zero_grad"]
+__all__ = ["topological_order", "walk", "backward", "gradients", "zero_grad", "leaf_grads"]
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 _grad_of = attrgetter("grad")
@@ -137,7 +137,7 @@ def backward(root: Value, grad: float = 1.0) -> list:
     """
     order = topological_order(root)
     if _sw.state.anomaly:
-        acc = {v: v.grad for v in order if v.op_entry is None}
+        acc = leaf_grads(order)
         for _ in walk(order, grad, acc, check=True):
             pass
         for v in order:
@@ -147,6 +147,8 @@ def backward(root: Value, grad: float = 1.0) -> list:
     for v in order:
         if v.op_entry is not None:
             v.grad = 0.0
+        elif v.grad is None:
+            v.grad = 0.0  # a leaf cleared PyTorch's way (w.grad = None) accumulates from zero
     if root.op_entry is None:
         root.grad += grad
         return order
@@ -191,6 +193,12 @@ def backward(root: Value, grad: float = 1.0) -> list:
 
 
 HOOKS["backward"] = backward
+
+
+def leaf_grads(order: list) -> dict:
+    """``{leaf: grad}`` for the leaves of ``order``, what backward accumulates onto; a ``None`` grad (cleared
+    PyTorch's way, ``w.grad = None``) counts as 0.0."""
+    return {v: (0.0 if v.grad is None else v.grad) for v in order if v.op_entry is None}
 
 
 def gradients(output, inputs, grad_output=1.0, create_graph: bool = False):

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
-from .graph import gradients, topological_order, walk
+from .graph import gradients, leaf_grads, topological_order, walk
 from .ops import ATOM, to_float
 from .switches import anomaly_enabled
 from .value import Value
@@ -208,7 +208,7 @@ def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[Step]:
 def _steps(root: Value, seed: float, order: list) -> Iterator[Step]:
     names = numbering(order)[1]
     saved = {v: v.grad for v in order}
-    acc = {v: v.grad for v in order if v.op_entry is None}
+    acc = leaf_grads(order)
     for v in order:
         if v.op_entry is not None:
             v.grad = 0.0
@@ -407,7 +407,7 @@ def _explain_pass(root: Value, seed: float, precision: int, max_steps: int) -> s
             if first:
                 rows.append((f"[{step.index}]", step.name, step.expression, f(step.upstream), "", "", "", ""))
         leaves = [v for v in order if v.op_entry is None]
-        leaf_grads = [(names[v], v.grad) for v in leaves]
+        leaf_rows = [(names[v], v.grad) for v in leaves]
     finally:
         for v, g in saved.items():
             v.grad = g
@@ -421,10 +421,10 @@ def _explain_pass(root: Value, seed: float, precision: int, max_steps: int) -> s
         lines.append(f"... {total - shown} more steps not shown (raise max_steps={max_steps} to see them)")
     lines.append("")
     lines.append(f"gradients of the leaves (d {rname} / d leaf, this pass alone):")
-    for name, g in leaf_grads[:max_steps]:
+    for name, g in leaf_rows[:max_steps]:
         lines.append(f"  {name}: {f(g)}")
-    if len(leaf_grads) > max_steps:
-        lines.append(f"  ... {len(leaf_grads) - max_steps} more leaves not shown")
+    if len(leaf_rows) > max_steps:
+        lines.append(f"  ... {len(leaf_rows) - max_steps} more leaves not shown")
     return "\n".join(lines)
 
 

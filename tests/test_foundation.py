@@ -314,3 +314,21 @@ def test_a_save_killed_outright_leaves_the_target_intact_and_at_most_one_hidden_
     with pytest.raises(OSError, match="disk full"):
         ag.atomic_write(target, "new")
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"] and target.read_text() == "old"
+
+
+# ------------------------------------------------------------------------------------ PyTorch's set_to_none
+@pytest.mark.parametrize("mode", ["plain", "anomaly", "stepper"])
+def test_a_leaf_grad_cleared_to_none_accumulates_from_zero(mode):
+    w, x = Value(2.0), Value(3.0)
+    y = w * x
+    y.backward()
+    w.grad = None
+    if mode == "plain":
+        y.backward()
+    elif mode == "anomaly":
+        with ag.detect_anomaly():
+            y.backward()
+    else:
+        for _ in ag.backward_steps(y):
+            pass
+    assert w.grad == 3.0 and x.grad == 4.0
