@@ -162,8 +162,8 @@ def _check_raw(text: str) -> int:
                 depth += 1
                 if depth > _MAX_NESTING:
                     raise ExpressionError(i + 1, f"brackets nest more than {_MAX_NESTING} levels deep")
-            elif ch in ")]}":
-                depth = max(depth - 1, 0)
+        elif ch in ")]}":  # not structural (its opening bracket was counted), but it closes a level
+            depth = max(depth - 1, 0)
     operators += len(_KEYWORDS.findall(text))
     if operators > _MAX_OPERATORS:
         raise ExpressionError(1, f"expression has {operators} operators, brackets and commas; the limit is "

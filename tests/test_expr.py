@@ -342,3 +342,12 @@ def test_parsed_source_matches_the_drawn_graph(data):
     got.backward()
     for u, v in zip(a, b):
         assert math.isclose(u.grad, v.grad, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_closing_brackets_lower_the_nesting_count():
+    # regression: ")" was not counted as closing a level, so 33 flat calls were "nested 33 levels deep"
+    text = "+".join(["exp(x)"] * 40)
+    y = parse_expression(text, {"x": 0.0})
+    assert y.data == 40.0
+    with pytest.raises(ExpressionError, match="nest more than 32"):
+        parse_expression("(" * 33 + "x" + ")" * 33, {"x": 1.0})
