@@ -4,12 +4,16 @@ Subcommands (EXPR is parsed by the safe parser of :mod:`autograd_core.expr`, nev
 
 * ``grad "EXPR" x=1 y=2 [--hessian]``: the value, the gradient per variable and optionally the Hessian;
 * ``trace "EXPR" x=1 ... [--interactive] [--wrt x] [--html out.html]``: the backward pass step by step;
-* ``draw "EXPR" x=1 ... [-o graph.svg]``: the graph, in the format named by the suffix (``.dot`` needs no Graphviz
-  binary; ``.svg``, ``.png`` and ``.pdf`` need ``dot``). Without ``-o`` the DOT source goes to stdout.
+* ``draw "EXPR" x=1 ... [-o graph.svg]``: the graph, in the format named by the suffix (``.dot`` needs nothing;
+  ``.svg``, ``.png`` and ``.pdf`` need Graphviz's ``dot`` program). Without ``-o`` the DOT source goes to stdout.
+
+An EXPR that starts with ``-`` goes after ``--`` (``autograd-core grad -- "-x*y" x=1 y=2``); when it does not, the
+usage error says so. ``--help`` of the program and of each command ends with examples.
 
 Exit codes: 0 success; 2 rejected input (bad expression, unknown variable, missing or malformed value, bad option);
 1 a runtime error, reported as the engine reports it (``ValueError: log: argument must be > 0, got -2.0 (Value
-'x')``), or a missing optional tool.
+'x')``), a file that cannot be written, or a missing Graphviz ``dot`` program. Messages speak of the command's own
+options and files, never of the library functions behind them.
 """
 
 from __future__ import annotations
@@ -17,22 +21,79 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from .expr import Expression, ExpressionError, check_variable_name
-from .graph import gradients
+from .graph import gradients, topological_order
 from .value import Value
 
 __all__ = ["main"]
 
 PROG = "autograd-core"
+_COMMANDS = ("grad", "trace", "draw")
 _DRAW_FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf"}
+_HTML_MAX_STEPS = 300  # --html draws one picture per backward step
+# a command-line word that is an option (``--hessian``, ``--digits=3``, ``-o``, ``-h``), not an expression like ``-x*y``
+_OPTION = re.compile(r"--[A-Za-z][\w-]*(=.*)?|-[ho]", re.DOTALL)
+_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=.*", re.DOTALL)
 
 
 class InputError(Exception):
     """Rejected command-line input (exit code 2); the message is one line."""
+
+
+class CommandError(Exception):
+    """A command that could not finish (exit code 1): a missing program, a file that cannot be written."""
+
+
+class _UsageError(Exception):
+    """argparse rejected the command line; ``parser`` is the (sub)parser whose usage to show."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises :class:`_UsageError` instead of printing and exiting, so ``main`` can add a
+    hint and return the exit code."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise _UsageError(self, message)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _dash_hint(argv: Sequence[str]) -> str:
+    """For a rejected command line holding an EXPR that starts with ``-``: the same command with ``--``, else ""."""
+    if len(argv) < 2 or argv[0] not in _COMMANDS or "--" in argv:
+        return ""
+    rest = list(argv[1:])
+    at = next((i for i, t in enumerate(rest) if t.startswith("-") and not _OPTION.fullmatch(t)), None)
+    if at is None:
+        return ""
+    positional = [rest[at]] + [t for i, t in enumerate(rest) if i != at and _ASSIGNMENT.fullmatch(t)]
+    options = [t for i, t in enumerate(rest) if i != at and not _ASSIGNMENT.fullmatch(t)]
+    line = " ".join(shlex.quote(t) for t in [PROG, argv[0], *options, "--", *positional])
+    return (f"{rest[at][:40]!r} was read as an option; an expression that starts with '-' goes after '--' (which "
+            f"ends the options): {line}")
+
+
+def _cannot_write(path: str, error: OSError) -> CommandError:
+    if error.strerror:
+        reason = error.strerror
+    elif isinstance(error, FileNotFoundError):
+        reason = "its folder does not exist"
+    else:
+        reason = type(error).__name__
+    return CommandError(f"cannot write {path!r}: {reason}")
 
 
 def _number(x: float, digits: int) -> str:
@@ -127,10 +188,8 @@ def _cmd_trace(args: argparse.Namespace, out: TextIO, read_line: Callable[[], st
                              f"{', '.join(leaves) or 'none'})")
     d = args.digits
     if args.html is not None:
-        from .html import step_page
-
-        count = step_page(root, args.html, title=expression.text, precision=d)
-        print(f"wrote {args.html} ({count} steps)", file=out)
+        count = _write_page(root, args.html, expression.text, d)
+        print(f"wrote {args.html} ({_plural(count, 'step')})", file=out)
     elif args.interactive:
         wait = _is_tty(sys.stdin)
         steps = backward_steps(root)
@@ -154,6 +213,29 @@ def _cmd_trace(args: argparse.Namespace, out: TextIO, read_line: Callable[[], st
     return 0
 
 
+def _write_page(root: Value, path: str, title: str, digits: int) -> int:
+    """``trace --html``: write the step-through page; returns the number of backward steps."""
+    from .html import step_page
+    from .render import DotError, DotNotFoundError
+
+    steps = sum(1 for v in topological_order(root) if not v.is_leaf)
+    if steps > _HTML_MAX_STEPS:
+        raise InputError(f"the backward pass has {steps} steps; --html draws one picture per step, at most "
+                         f"{_HTML_MAX_STEPS}: trace a smaller expression, or leave out --html to print the steps as "
+                         "text")
+    try:
+        return step_page(root, path, title=title, precision=digits, max_steps=_HTML_MAX_STEPS)
+    except DotNotFoundError:
+        raise CommandError("the step-through page (--html) draws its pictures with Graphviz's dot program, which "
+                           f"was not found on PATH; {DotNotFoundError.install}. Without --html, trace prints the "
+                           "same steps as text") from None
+    except DotError as e:
+        raise CommandError(f"Graphviz's dot could not draw the pictures of the step-through page: {e.detail}") \
+            from None
+    except OSError as e:
+        raise _cannot_write(path, e) from None
+
+
 def _cmd_draw(args: argparse.Namespace, out: TextIO) -> int:
     fmt = "dot"
     if args.output is not None:
@@ -164,15 +246,28 @@ def _cmd_draw(args: argparse.Namespace, out: TextIO) -> int:
                              f"{', '.join(_DRAW_FORMATS)}")
         _check_output_dir(args.output)
     _, root, _ = _build(args)
+    size = len(topological_order(root))
+    if size > args.max_nodes:
+        raise InputError(f"the graph has {size} values, more than --max-nodes {args.max_nodes}; raise --max-nodes "
+                         "(dot gets slow beyond a few thousand nodes)")
     if args.grads:
         root.backward()
-    from .render import draw, render_to
+    from .render import DotError, DotNotFoundError, draw, render_to
 
-    graph = draw(root, rankdir=args.rankdir, show_grads=args.grads, show_local=True, max_nodes=args.max_nodes)
+    drawing = draw(root, rankdir=args.rankdir, show_grads=args.grads, show_local=True, max_nodes=args.max_nodes)
     if args.output is None:
-        out.write(graph.source)
+        out.write(drawing.source)
         return 0
-    render_to(graph, args.output, format=fmt)
+    try:
+        render_to(drawing, args.output, format=fmt)
+    except DotNotFoundError:
+        dot_file = os.path.splitext(args.output)[0] + ".dot"
+        raise CommandError(f"writing {args.output} needs Graphviz's dot program, which was not found on PATH; "
+                           f"{DotNotFoundError.install}. DOT source needs nothing: -o {dot_file}") from None
+    except DotError as e:
+        raise CommandError(f"Graphviz's dot could not draw {args.output}: {e.detail}") from None
+    except OSError as e:
+        raise _cannot_write(args.output, e) from None
     print(f"wrote {args.output}", file=out)
     return 0
 
@@ -187,15 +282,70 @@ def _positive_int(text: str) -> int:
     return n
 
 
+_MAIN_HELP = """\
+Value, gradient, backward pass and picture of a typed expression.
+
+EXPR holds numbers, the variables given as NAME=VALUE, + - * / **, unary minus,
+parentheses and the op table's functions (exp, log, tanh, sigmoid, relu,
+leaky_relu(x, 0.1), sum(a, b, c), ...). It is parsed safely, never run as
+Python. An EXPR that starts with '-' goes after '--'."""
+
+_MAIN_EXAMPLES = """\
+examples:
+  autograd-core grad "x*y + 3*x**2" x=-2 y=-2 --hessian
+  autograd-core trace "(x*w - y)**2" x=3 w=0.1 y=1
+  autograd-core trace "x*y + 3*x**2" x=-2 y=-2 --html steps.html
+  autograd-core draw "tanh(w*x + b)" w=-3 x=2 b=7 -o graph.svg
+  autograd-core grad -- "-x*y" x=1 y=2
+
+Each command has its own help and examples: autograd-core grad --help
+
+exit codes: 0 ok, 2 rejected input, 1 runtime error (e.g. log of a negative
+number), a file that cannot be written, or Graphviz's dot program missing"""
+
+_GRAD_HELP = """\
+Print f, df/dx for every declared variable and, with --hessian, the matrix of
+second derivatives (by double backward)."""
+
+_GRAD_EXAMPLES = """\
+examples:
+  autograd-core grad "x*y + 3*x**2" x=-2 y=-2
+  autograd-core grad "x*y + 3*x**2" x=-2 y=-2 --hessian
+  autograd-core grad "(x*w - y)**2" x=3 w=0.1 y=1 --digits 3
+  autograd-core grad "leaky_relu(x, 0.1) + elu(x, alpha=1.0)" x=-1
+  autograd-core grad -- "-x*y" x=1 y=2"""
+
+_TRACE_HELP = """\
+Print the stepper's table of the backward pass: per node its upstream
+gradient, per input the local derivative, the contribution and the grad so
+far. --wrt writes one derivative as a sum over paths; --html writes a
+self-contained step-through page (its pictures need Graphviz's dot program)."""
+
+_TRACE_EXAMPLES = """\
+examples:
+  autograd-core trace "(x*w - y)**2" x=3 w=0.1 y=1
+  autograd-core trace "x*y + 3*x**2" x=-2 y=-2 --wrt x
+  autograd-core trace "tanh(w*x + b)" w=-3 x=2 b=7 --interactive
+  autograd-core trace "x*y + 3*x**2" x=-2 y=-2 --html steps.html"""
+
+_DRAW_HELP = """\
+Draw the graph with the gradients of a backward pass: one box per value (data,
+grad), an ellipse per op, local derivatives on the edges. The format comes
+from the suffix of -o: .dot and .gv (DOT source) need nothing; .svg, .png and
+.pdf need Graphviz's dot program (apt-get install graphviz, brew install
+graphviz). Without -o the DOT source goes to stdout."""
+
+_DRAW_EXAMPLES = """\
+examples:
+  autograd-core draw "x*y" x=2 y=3
+  autograd-core draw "tanh(w*x + b)" w=-3 x=2 b=7 -o graph.dot
+  autograd-core draw "tanh(w*x + b)" w=-3 x=2 b=7 -o graph.svg --rankdir TB
+  autograd-core draw "x*y + 3*x**2" x=-2 y=-2 --no-grads -o graph.png"""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Value, gradient, backward pass and graph of a typed expression. EXPR holds numbers, variables, "
-                    "+ - * / **, unary minus, parentheses and the op table's functions (exp, log, tanh, sigmoid, "
-                    "relu, leaky_relu(x, 0.1), ...); it is parsed safely, never run as Python. An EXPR starting "
-                    "with '-' goes after '--'.",
-        epilog="exit codes: 0 ok, 2 rejected input, 1 runtime error (e.g. log of a negative number)",
-    )
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog=PROG, description=_MAIN_HELP, epilog=_MAIN_EXAMPLES, formatter_class=raw)
     sub = parser.add_subparsers(dest="command", metavar="{grad,trace,draw}")
     sub.required = True
 
@@ -205,24 +355,21 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--digits", type=int, default=6, choices=range(1, 18), metavar="N",
                        help="significant digits of the numbers shown (1-17, default 6)")
 
-    g = sub.add_parser("grad", help="value, gradient per variable, optionally the Hessian",
-                       description="Print f, df/dx for every declared variable and, with --hessian, the matrix of "
-                                   "second derivatives (by double backward).")
+    g = sub.add_parser("grad", help="value, gradient per variable, optionally the Hessian", description=_GRAD_HELP,
+                       epilog=_GRAD_EXAMPLES, formatter_class=raw)
     common(g)
     g.add_argument("--hessian", action="store_true", help="also print the Hessian")
 
-    t = sub.add_parser("trace", help="the backward pass, step by step",
-                       description="Print the stepper's table of the backward pass: per node its upstream gradient, "
-                                   "per parent the local derivative, the contribution and the grad so far.")
+    t = sub.add_parser("trace", help="the backward pass, step by step", description=_TRACE_HELP,
+                       epilog=_TRACE_EXAMPLES, formatter_class=raw)
     common(t)
     t.add_argument("--interactive", action="store_true",
                    help="one step at a time; waits for Enter between steps when stdin is a terminal (q quits)")
     t.add_argument("--wrt", metavar="NAME", help="show d f / d NAME as the sum over all paths")
     t.add_argument("--html", metavar="OUT.html", help="write a self-contained step-through page instead")
 
-    d = sub.add_parser("draw", help="the graph as DOT, SVG, PNG or PDF",
-                       description="Render the graph with the gradients of a backward pass. The format comes from "
-                                   "the suffix of -o: .dot/.gv need no Graphviz binary, .svg/.png/.pdf need 'dot'.")
+    d = sub.add_parser("draw", help="the graph as DOT, SVG, PNG or PDF", description=_DRAW_HELP,
+                       epilog=_DRAW_EXAMPLES, formatter_class=raw)
     common(d)
     d.add_argument("-o", "--output", metavar="FILE", help="output file (default: DOT source on stdout)")
     d.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR", help="layout direction")
@@ -234,37 +381,47 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code (0, 1 or 2)."""
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     parser = _parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as e:  # argparse exits on --help (0) and on bad options (2); main returns the code instead
+    except _UsageError as e:  # the usage, the error, and for an EXPR starting with '-' how to pass it
+        e.parser.print_usage(sys.stderr)
+        print(f"{e.parser.prog}: error: {e.message}", file=sys.stderr)
+        hint = _dash_hint(argv)
+        if hint:
+            print(f"{PROG}: hint: {hint}", file=sys.stderr)
+        return 2
+    except SystemExit as e:  # --help exits 0; main returns the code instead
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     out = sys.stdout
     try:
         if args.command == "grad":
-            return _cmd_grad(args, out)
-        if args.command == "trace":
-            return _cmd_trace(args, out, lambda: input("-- Enter: next step, q: quit -- "))
-        return _cmd_draw(args, out)
+            code = _cmd_grad(args, out)
+        elif args.command == "trace":
+            code = _cmd_trace(args, out, lambda: input("-- Enter: next step, q: quit -- "))
+        else:
+            code = _cmd_draw(args, out)
+        out.flush()  # a reader that went away (`| head`) shows here, not at interpreter exit
+        return code
     except (ExpressionError, InputError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
-    except ImportError as e:
+    except CommandError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except ImportError as e:  # an optional package, named with what to install
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
     except (ArithmeticError, ValueError) as e:
         # the engine's domain errors (ValueError, ZeroDivisionError, OverflowError, AnomalyError), as it words them
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
         return 1
-    except OSError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say to it
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  # so the interpreter's final flush does not fail again
         return 1
-    except RuntimeError as e:
-        from .render import DotNotFoundError
-
-        if not isinstance(e, DotNotFoundError):
-            raise
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+    except OSError as e:
+        print(f"{PROG}: error: {e.strerror or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

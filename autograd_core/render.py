@@ -1,15 +1,19 @@
 """Pictures of computation graphs: Graphviz drawings (``draw``, ``render_to``, ``to_svg``) and a text tree.
 
-``draw`` builds a ``graphviz.Digraph`` (the ``graphviz`` Python package is imported lazily: install it with
-``pip install autograd-core[viz]``). Turning that into SVG or PNG needs Graphviz's ``dot`` program
-(``apt-get install graphviz`` or ``brew install graphviz``); writing ``.dot`` source does not. ``text_tree`` needs
-neither. Node names come from :func:`autograd_core.trace.node_names`, so the picture, the stepper and ``explain``
+``draw`` writes the graph as DOT source itself (plain text: records, ellipses, clusters, edges) and returns a
+:class:`Drawing`; no Python package is needed, so ``.dot`` files and ``Drawing.source`` always work. Turning the
+source into SVG, PNG or PDF runs Graphviz's ``dot`` program in a subprocess (``apt-get install graphviz`` or ``brew
+install graphviz``); :class:`DotNotFoundError` says how to install it when it is missing. ``text_tree`` needs
+nothing. Node names come from :func:`autograd_core.trace.node_names`, so the picture, the stepper and ``explain``
 call every node the same.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Union
 
@@ -19,31 +23,149 @@ from .ops import ATOM
 from .trace import Step, expression, numbering
 from .value import HOOKS, Value
 
-__all__ = ["draw", "render_to", "to_svg", "text_tree", "DotNotFoundError", "escape_record"]
+__all__ = ["draw", "render_to", "to_svg", "text_tree", "Drawing", "DotError", "DotNotFoundError", "FORMATS",
+           "escape_record"]
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _DOT_INSTALL = ("install Graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
                 "`conda install graphviz`, or see https://graphviz.org/download/")
 _NAME_WIDTH = 40  # longer labels are shortened in pictures so one long label cannot blow up the layout
 
+#: the output formats :func:`render_to` hands to ``dot -T``; ``.dot`` and ``.gv`` are the source itself
+FORMATS = frozenset({"svg", "svgz", "png", "pdf", "ps", "eps", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp",
+                     "json", "xdot", "plain"})
+
 # colours: the node of the current step, nodes already visited, the current step's edges
 _CURRENT = "#ffd54f"
 _VISITED = "#dbe9f6"
 _ACTIVE_EDGE = "#c62828"
 
+# DOT syntax: what may stay unquoted, the reserved words, a double quote not yet escaped (an escaped one is kept)
+_ID = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*|-?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)")
+_KEYWORDS = frozenset({"node", "edge", "graph", "digraph", "subgraph", "strict"})
+_QUOTE = re.compile(r'(?P<backslashes>(?:\\\\)*)\\?"')
 
-class DotNotFoundError(RuntimeError):
-    """Graphviz's ``dot`` program is needed (rendering to SVG, PNG, ...) but is not installed or not on PATH."""
+
+class DotError(RuntimeError):
+    """Graphviz's ``dot`` program could not render a drawing; ``format`` is the format asked for and ``detail``
+    what ``dot`` said (its error output)."""
+
+    def __init__(self, message: str, format: str = "", detail: str = "") -> None:
+        super().__init__(message)
+        self.format = format
+        self.detail = detail
 
 
-def _graphviz():
+class DotNotFoundError(DotError):
+    """Graphviz's ``dot`` program is needed (rendering to SVG, PNG, ...) but is not installed or not on PATH.
+
+    ``DotNotFoundError.install`` says how to install it, in one sentence.
+    """
+
+    install = _DOT_INSTALL
+
+
+def _run_dot(source: str, fmt: str, where: str) -> bytes:
+    """``source`` rendered by ``dot -T<fmt>``: the output bytes, or DotNotFoundError / DotError."""
+    missing = (f"{where}: rendering to {fmt} needs Graphviz's `dot` program, which was not found on PATH; "
+               f"{_DOT_INSTALL}. Writing a .dot file needs no binary.")
+    exe = shutil.which("dot")
+    if exe is None:
+        raise DotNotFoundError(missing, fmt)
     try:
-        import graphviz
-    except ImportError as e:
-        raise ImportError("drawing graphs needs the graphviz Python package: pip install 'autograd-core[viz]' "
-                          "(rendering to SVG/PNG also needs Graphviz's dot program: apt-get install graphviz, "
-                          "or brew install graphviz); text_tree(v) / v.graph() work without it") from e
-    return graphviz
+        done = subprocess.run([exe, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, check=False)
+    except OSError as e:  # on PATH but not runnable (permissions, a broken install)
+        raise DotNotFoundError(f"{missing} (running {exe} failed: {e.strerror or e})", fmt) from e
+    if done.returncode != 0:
+        detail = " ".join(done.stderr.decode("utf-8", "replace").split())[:500] or f"exit code {done.returncode}"
+        raise DotError(f"{where}: Graphviz's dot could not render {fmt}: {detail}", fmt, detail)
+    return done.stdout
+
+
+class Drawing:
+    """A drawn computation graph, as returned by :func:`draw`: DOT source, rendered by Graphviz's ``dot`` on demand.
+
+    ``source`` is the DOT text (making it needs nothing); :meth:`pipe` renders it (``dot`` program needed), and
+    Jupyter shows a Drawing inline as SVG when ``dot`` is installed. The source can also be handed to any Graphviz
+    tool, e.g. ``graphviz.Source(drawing.source)``. Write it to a file with :func:`render_to`.
+    """
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: str) -> None:
+        if not isinstance(source, str):
+            raise TypeError(f"Drawing: source must be DOT text (a str), got {type(source).__name__}")
+        self.source = source
+
+    def pipe(self, format: str = "svg", encoding: str | None = None) -> Union[bytes, str]:
+        """The drawing rendered by ``dot -T<format>``: bytes, or text when ``encoding`` is given (e.g. ``"utf-8"``).
+
+        Raises :class:`DotNotFoundError` (with installation instructions) when ``dot`` is missing, and
+        :class:`DotError` when it fails.
+        """
+        if not isinstance(format, str) or not re.fullmatch(r"[A-Za-z0-9_.]+(:[A-Za-z0-9_.]+)*", format):
+            raise ValueError(f"Drawing.pipe: format must be a Graphviz output format such as 'svg', got {format!r}")
+        data = _run_dot(self.source, format.lower(), "Drawing.pipe")
+        return data if encoding is None else data.decode(encoding)
+
+    def _repr_image_svg_xml(self) -> str:
+        # the name graphviz's objects use for their SVG; Value._repr_svg_ calls it
+        return _run_dot(self.source, "svg", "Drawing").decode("utf-8")
+
+    def _repr_svg_(self) -> str | None:
+        # Jupyter: the picture when dot is installed, otherwise None, and Jupyter shows repr() instead
+        try:
+            return self._repr_image_svg_xml()
+        except DotNotFoundError:
+            return None
+
+    def __str__(self) -> str:
+        return self.source
+
+    def __repr__(self) -> str:
+        return ("<Drawing: a computation graph as DOT source (.source); render_to(drawing, 'graph.svg') renders it "
+                "with Graphviz's dot>")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _quote(text: str) -> str:
+    """``text`` as a DOT ID: bare when DOT allows it, else double-quoted with its unescaped quotes escaped."""
+    if _ID.fullmatch(text) and text.lower() not in _KEYWORDS:
+        return text
+    return '"' + _QUOTE.sub(r'\g<backslashes>\\"', text) + '"'
+
+
+def _attr_list(attrs: dict, label_first: bool = True) -> str:
+    """`` [label=... a=1 b=2]``: a node's or edge's label first, then the attributes by name; "" when empty."""
+    keys = sorted(attrs, key=lambda k: (not (label_first and k == "label"), k))
+    return f" [{' '.join(f'{k}={_quote(attrs[k])}' for k in keys)}]" if keys else ""
+
+
+class _Body:
+    """One graph or cluster of the DOT text being written: its attributes, node lines and sub-clusters."""
+
+    def __init__(self, name: str, attrs: dict, defaults: tuple = ()) -> None:
+        self.name = name
+        self.attrs = attrs
+        self.lines: list = list(defaults)  # default attribute statements (``node [...]``) come first
+        self.clusters: list = []
+
+    def node(self, node_id: str, label: str, **attrs: str) -> None:
+        self.lines.append(f"{node_id}{_attr_list({'label': label, **attrs})}")
+
+    def write(self, out: list, indent: str, head: str) -> None:
+        """Append the lines of this body to ``out``, up to its closing brace (the caller adds it, after edges)."""
+        out.append(f"{indent}{head} {self.name} {{")
+        inner = indent + "\t"
+        if self.attrs:
+            out.append(f"{inner}graph{_attr_list(self.attrs, label_first=False)}")
+        out.extend(inner + line for line in self.lines)
+        for cluster in self.clusters:
+            cluster.write(out, inner, "subgraph")
+            out.append(inner + "}")
 
 
 def escape_record(text: str) -> str:
@@ -68,7 +190,7 @@ def escape_record(text: str) -> str:
 
 
 def _escape_plain(text: str) -> str:
-    # a plain (non-record) DOT label: only backslashes are special (graphviz.quote escapes the quotes)
+    # a plain (non-record) DOT label: only backslashes are special (_quote escapes the double quotes)
     return "".join(" " if (ch < " " or ch == "\x7f") else ch for ch in text).replace("\\", "\\\\").replace("&", "&amp;")
 
 
@@ -109,14 +231,14 @@ def _collapse_depth(order: list, max_nodes: int) -> int | None:
     unscoped = sum(1 for k in depths if k == 0)
     raise ValueError(
         f"draw: the graph has {len(order)} values, more than max_nodes={max_nodes}, and collapsing its scopes does "
-        f"not help enough ({top} top-level scope(s), {unscoped} values outside any scope). Wrap parts of the "
-        "computation in `with autograd_core.scope('name'):` so they can be collapsed into one box each, draw a "
-        f"smaller part of the graph, or raise max_nodes (dot gets slow beyond a few thousand nodes)")
+        f"not help enough ({_plural(top, 'top-level scope')}, {_plural(unscoped, 'value')} outside any scope). "
+        "Wrap parts of the computation in `with autograd_core.scope('name'):` so they can be collapsed into one "
+        "box each, draw a smaller part of the graph, or raise max_nodes (dot gets slow beyond a few thousand nodes)")
 
 
 def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: bool = True,
-         highlight: Union[Value, Step, None] = None, max_nodes: int = 500):
-    """The computation graph of ``root`` as a ``graphviz.Digraph`` (shown inline in Jupyter).
+         highlight: Union[Value, Step, None] = None, max_nodes: int = 500) -> Drawing:
+    """The computation graph of ``root`` as a :class:`Drawing` (its DOT source; shown inline in Jupyter).
 
     Each Value is a record ``name | data | grad`` (interior nodes also show their backward step number, ``step
     3``: the order backward visits them); the op that made it is a small ellipse in front of it, and each edge
@@ -135,8 +257,9 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
             possible while fitting); if that cannot bring it under the limit, ValueError says how to fix it.
             Graphviz is never handed a graph too big to lay out.
 
-    Rendering the Digraph needs Graphviz's ``dot`` program; :func:`render_to` and :func:`to_svg` say how to
-    install it when it is missing.
+    Drawing needs nothing: the DOT source is written here. Rendering it (:func:`render_to` to ``.svg``/``.png``,
+    :func:`to_svg`, :meth:`Drawing.pipe`) needs Graphviz's ``dot`` program and says how to install it when it
+    is missing.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
@@ -145,7 +268,6 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
     _check_int("draw", "max_nodes", max_nodes)
     if highlight is not None and not isinstance(highlight, (Value, Step)):
         raise TypeError(f"draw: highlight must be a Value or a Step, got {type(highlight).__name__}")
-    graphviz = _graphviz()
 
     order = topological_order(root)
     numbers, names = numbering(order)
@@ -182,25 +304,22 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
         else:
             unit[v] = f"v{numbers[v]}"
 
-    g = graphviz.Digraph(name="computation_graph", graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
-                         node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                         edge_attr={"fontname": "Helvetica", "fontsize": "9"})
-    nohtml = graphviz.nohtml
-    clusters: dict = {}  # scope path -> Digraph of its cluster
+    g = _Body("computation_graph", {"rankdir": rankdir, "fontname": "Helvetica"},
+              ("node [fontname=Helvetica fontsize=11]", "edge [fontname=Helvetica fontsize=9]"))
+    clusters: dict = {}  # scope path -> _Body of its cluster
 
-    def container(path: tuple):
+    def container(path: tuple) -> _Body:
         if not path:
             return g
         c = clusters.get(path)
         if c is None:
-            c = clusters[path] = graphviz.Digraph(name=f"cluster_{len(clusters)}",
-                                                  graph_attr={"label": nohtml(_escape_plain(path[-1])),
-                                                              "style": "rounded", "color": "#7f8c8d"})
+            c = clusters[path] = _Body(f"cluster_{len(clusters)}", {"label": _escape_plain(path[-1]),
+                                                                    "style": "rounded", "color": "#7f8c8d"})
         return c
 
     for key, box in boxes.items():
         style = {"style": "filled,bold", "fillcolor": _CURRENT} if box["current"] else {}
-        container(key[:-1]).node(box["id"], nohtml(_escape_plain(f"{key[-1]}: {box['count']} values")),
+        container(key[:-1]).node(box["id"], _escape_plain(f"{key[-1]}: {_plural(box['count'], 'value')}"),
                                  shape="box3d", **style)
     edges: dict = {}
     for v in order:
@@ -222,11 +341,11 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
         elif visited is not None and v in visited:
             attrs.update(style="filled", fillcolor=_VISITED)
         box = container(scope_of(v))
-        box.node(vid, nohtml("{ " + " | ".join(fields) + " }"), **attrs)
+        box.node(vid, "{ " + " | ".join(fields) + " }", **attrs)
         if v.op_entry is None:
             continue
         oid = f"o{numbers[v]}"
-        box.node(oid, nohtml(_escape_plain(_op_text(v))), shape="ellipse", margin="0.05,0.02", height="0.3")
+        box.node(oid, _escape_plain(_op_text(v)), shape="ellipse", margin="0.05,0.02", height="0.3")
         edges[(oid, vid)] = {}
         locals_ = v.local_derivatives() if show_local else ()
         for i, p in enumerate(v.parents):
@@ -246,63 +365,53 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
     for path in list(clusters):
         for k in range(1, len(path)):
             container(path[:k])  # a scope holding only sub-scopes still gets its cluster
-    # clusters are attached innermost first: graphviz copies a subgraph's body when it is added to its parent
-    for path in sorted(clusters, key=len, reverse=True):
-        container(path[:-1]).subgraph(clusters[path])
-    for key, attrs in edges.items():
-        g.edge(key[0], key[1], **{k: (nohtml(val) if k == "label" else val) for k, val in attrs.items()})
-    return g
+    for path in clusters:  # creation order: a cluster is created before any cluster inside it
+        container(path[:-1]).clusters.append(clusters[path])
+
+    lines: list = []
+    g.write(lines, "", "digraph")
+    lines.extend(f"\t{key[0]} -> {key[1]}{_attr_list(attrs)}" for key, attrs in edges.items())
+    lines.append("}")
+    return Drawing("\n".join(lines) + "\n")
 
 
-def _as_digraph(obj, draw_kwargs: dict, where: str):
+def _as_drawing(obj, draw_kwargs: dict, where: str) -> Drawing:
     if isinstance(obj, Value):
         return draw(obj, **draw_kwargs)
-    if hasattr(obj, "pipe") and hasattr(obj, "source"):
+    source = getattr(obj, "source", None)
+    if isinstance(source, str):  # a Drawing, or any Graphviz object with DOT source (graphviz.Digraph, Source)
         if draw_kwargs:
             raise TypeError(f"{where}: draw options {sorted(draw_kwargs)} only apply when passing a Value, not an "
                             "already drawn graph")
-        return obj
-    raise TypeError(f"{where}: expected a Value or a graphviz graph from draw(), got {type(obj).__name__}")
-
-
-def _pipe(digraph, fmt: str, where: str) -> bytes:
-    graphviz = _graphviz()
-    try:
-        return digraph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise DotNotFoundError(f"{where}: rendering to {fmt} needs Graphviz's `dot` program, which was not found on "
-                               f"PATH; {_DOT_INSTALL}. Writing a .dot file needs no binary.") from None
+        return obj if isinstance(obj, Drawing) else Drawing(source)
+    raise TypeError(f"{where}: expected a Value or a Drawing from draw(), got {type(obj).__name__}")
 
 
 def to_svg(obj, **draw_kwargs) -> str:
-    """SVG text of a Value's graph (``draw(obj, **draw_kwargs)``) or of a Digraph from :func:`draw`.
+    """SVG text of a Value's graph (``draw(obj, **draw_kwargs)``) or of a :class:`Drawing` from :func:`draw`.
 
     Needs Graphviz's ``dot`` program; :class:`DotNotFoundError` says how to install it.
     """
-    return _pipe(_as_digraph(obj, draw_kwargs, "to_svg"), "svg", "to_svg").decode("utf-8")
+    return _run_dot(_as_drawing(obj, draw_kwargs, "to_svg").source, "svg", "to_svg").decode("utf-8")
 
 
 def render_to(obj, path: Union[str, os.PathLike], format: str | None = None, **draw_kwargs) -> Path:
-    """Write a Value's graph (or a Digraph from :func:`draw`) to ``path``; the format comes from the suffix.
+    """Write a Value's graph (or a :class:`Drawing` from :func:`draw`) to ``path``; the format comes from the suffix.
 
-    ``.dot`` / ``.gv`` write the DOT source and need no Graphviz binary; ``.svg``, ``.png``, ``.pdf`` and the other
-    Graphviz formats need the ``dot`` program (:class:`DotNotFoundError` if it is missing). ``format`` overrides
-    the suffix. The file is written atomically (a temporary file in the same directory, then renamed), so a
-    failure never leaves a half-written file. Returns the path written.
+    ``.dot`` / ``.gv`` write the DOT source and need nothing else; ``.svg``, ``.png``, ``.pdf`` and the other
+    :data:`FORMATS` run Graphviz's ``dot`` program (:class:`DotNotFoundError` if it is missing). ``format``
+    overrides the suffix. The file is written atomically (a temporary file in the same directory, then renamed),
+    so a failure never leaves a half-written file. Returns the path written.
     """
     target = Path(path)
     fmt = (format or target.suffix.lstrip(".")).lower()
     if not fmt:
         raise ValueError(f"render_to: cannot tell the format of {str(target)!r}; give it a suffix such as .svg, "
                          ".png or .dot, or pass format=")
-    digraph = _as_digraph(obj, draw_kwargs, "render_to")
-    graphviz = _graphviz()
-    if fmt in ("dot", "gv"):
-        data = digraph.source.encode("utf-8")
-    elif fmt in graphviz.FORMATS:
-        data = _pipe(digraph, fmt, "render_to")
-    else:
+    if fmt not in FORMATS and fmt not in ("dot", "gv"):
         raise ValueError(f"render_to: unknown format {fmt!r} (from {str(target)!r}); use .svg, .png, .pdf or .dot")
+    drawing = _as_drawing(obj, draw_kwargs, "render_to")
+    data = drawing.source.encode("utf-8") if fmt in ("dot", "gv") else _run_dot(drawing.source, fmt, "render_to")
     return atomic_write(target, data)
 
 

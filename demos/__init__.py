@@ -1,11 +1,13 @@
 """Runnable demos of the lectures' examples: ``python -m demos.NAME [--quick] [--out DIR]``.
 
-Each module prints what it shows, writes its figures into ``--out`` (default ``./demo_out``) and has a
-``main(argv=None) -> dict`` returning its key figures. They need the ``demos`` extra (matplotlib, scikit-learn);
-graph drawings also use the ``viz`` extra and Graphviz's ``dot`` program when present.
+The package is installed with autograd-core, so after ``pip install "autograd-core[demos]"`` the demos run from any
+folder (from a checkout, ``pip install -e ".[demos]"``). Each module prints what it shows, writes its figures into
+``--out`` (default ``./demo_out`` in the current folder) and has a ``main(argv=None) -> dict`` returning its key
+figures. They need the ``demos`` extra (matplotlib, scikit-learn, tqdm); without it a demo stops with one line
+saying what to install. Graph drawings are SVG when Graphviz's ``dot`` program is installed, else DOT source.
 """
 
-__all__ = ["DEMOS"]
+__all__ = ["DEMOS", "NEEDS"]
 
 # name -> what it shows, in the lectures' order
 DEMOS = {
@@ -18,4 +20,17 @@ DEMOS = {
     "moons": "micrograd's demo: MLP(2, [16, 16, 1]) on two moons, 100% training accuracy",
     "digits": "softmax + cross-entropy on the 8x8 digits (>= 90% held out); the binary 'is this a 2'",
     "vanishing_gradients": "per-layer gradient norms of a 10-layer net: sigmoid vs tanh vs ReLU",
+}
+
+# name -> the optional packages (import names) its main() needs; a demo checks them before it prints anything
+NEEDS = {
+    "worked_example": (),
+    "chain_rule": ("matplotlib",),
+    "logistic_regression": ("matplotlib",),
+    "delta_rule": (),
+    "xor": ("matplotlib",),
+    "regression": ("matplotlib",),
+    "moons": ("matplotlib", "sklearn"),
+    "digits": ("matplotlib", "sklearn"),
+    "vanishing_gradients": ("matplotlib",),
 }

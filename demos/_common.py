@@ -1,9 +1,12 @@
 """Plumbing shared by the demos: the command line, the output folder, figures and graphs written atomically.
 
-Every demo runs as ``python -m demos.NAME [--quick] [--out DIR]``. Figures are PNG files drawn by matplotlib on
-an Agg canvas (set here in code, so no display is ever needed); computation graphs are SVG when Graphviz's ``dot``
-program is installed, otherwise the ``.dot`` source plus a hint on how to render it. Every file is written to a
-temporary file in the target folder and renamed into place, so an interrupted demo never leaves half a file.
+Every demo runs as ``python -m demos.NAME [--quick] [--out DIR]`` (from any folder once the package is installed
+with ``pip install "autograd-core[demos]"``), through :func:`run`: a missing optional package ends the demo with one
+line saying what to install, never a traceback. Figures are PNG files drawn by matplotlib on an Agg canvas (set
+here in code, so no display is ever needed); computation graphs are SVG when Graphviz's ``dot`` program is
+installed, otherwise the ``.dot`` source plus a hint on how to render it (no Python package is needed for either).
+Every file is written to a temporary file in the target folder and renamed into place, so an interrupted demo never
+leaves half a file.
 """
 
 from __future__ import annotations
@@ -11,19 +14,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib.util
 import io
-import shutil
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from autograd_core import atomic_write
+from autograd_core import atomic_write, render
+
+from . import NEEDS
 
 __all__ = [
     "DEFAULT_OUT",
     "DOT_HINT",
     "DemoArgs",
+    "run",
     "parse_args",
     "new_figure",
     "save_figure",
@@ -40,6 +47,50 @@ DOT_HINT = ("Graphviz's dot program was not found, so the graph was written as D
             "with `dot -Tsvg {path} -o {svg}`")
 
 
+# optional packages the demos import (top-level module -> what pip calls it), for a bare ModuleNotFoundError
+_OPTIONAL = {"matplotlib": "matplotlib", "sklearn": "scikit-learn", "tqdm": "tqdm", "numpy": "numpy",
+             "scipy": "scipy", "torch": "torch"}
+
+
+def _program(main: Callable[..., Any]) -> str:
+    """``python -m demos.NAME`` for a demo's ``main``, also when the demo runs as ``__main__``."""
+    module = sys.modules.get(main.__module__)
+    spec = getattr(module, "__spec__", None)
+    return f"python -m {spec.name if spec is not None else main.__module__}"
+
+
+def _missing_package(error: ImportError) -> str | None:
+    """The one-line message for an ImportError caused by a missing optional package, or None for any other."""
+    if "pip install" in str(error):  # the demos' and the library's own messages say what to install
+        return str(error)
+    top = (error.name or "").split(".")[0] if isinstance(error, ModuleNotFoundError) else ""
+    if top in _OPTIONAL:
+        return f"this demo needs {_OPTIONAL[top]}: pip install 'autograd-core[demos]'"
+    return None
+
+
+def run(main: Callable[[Sequence[str] | None], Any], argv: Sequence[str] | None = None) -> NoReturn:
+    """Run a demo's ``main(argv)`` as a program and exit: ``if __name__ == "__main__": run(main)``.
+
+    A missing optional package (matplotlib, scikit-learn, ...) ends the demo with exit code 1 and one line on
+    stderr, ``python -m demos.NAME: error: ...`` saying what to install, instead of a traceback; Ctrl-C ends it with
+    exit code 130 and no traceback. Any other exception propagates with its traceback (that is a bug). ``argv=None``
+    reads ``sys.argv[1:]``.
+    """
+    try:
+        main(argv)
+    except ImportError as e:
+        message = _missing_package(e)
+        if message is None:
+            raise
+        print(f"{_program(main)}: error: {message}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print(f"{_program(main)}: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(0)
+
+
 @dataclass(frozen=True)
 class DemoArgs:
     """A demo's options: ``quick`` (a smaller, faster run) and ``out`` (the folder the figures go to)."""
@@ -48,16 +99,34 @@ class DemoArgs:
     out: Path
 
 
+def _importable(package: str) -> bool:
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):  # ValueError: a module without a spec
+        return False
+
+
 def parse_args(name: str, description: str, argv: Sequence[str] | None, quick_help: str) -> DemoArgs:
-    """Parse ``[--quick] [--out DIR]`` for ``python -m demos.NAME`` and create the output folder.
+    """Parse ``[--quick] [--out DIR]`` for ``python -m demos.NAME``, check the demo's packages, create the folder.
 
     ``argv=None`` reads ``sys.argv[1:]``. An ``--out`` that exists but is not a folder is a usage error (exit 2).
+    The optional packages the demo needs (``demos.NEEDS[name]``) are checked before the demo prints anything: one
+    missing raises ModuleNotFoundError saying what to install; run as a program (``argv=None``) the demo instead
+    stops with that one line on stderr and exit code 1, as argparse does for a usage error.
     """
     parser = argparse.ArgumentParser(prog=f"python -m demos.{name}", description=description)
     parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
                         help=f"folder for the figures (created if missing; default: ./{DEFAULT_OUT})")
     ns = parser.parse_args(None if argv is None else list(argv))
+    missing = [p for p in NEEDS.get(name, ()) if not _importable(p)]
+    if missing:
+        wanted = [_OPTIONAL.get(p, p) for p in missing]
+        message = (f"the {name} demo needs {' and '.join(wanted)}: pip install 'autograd-core[demos]' (or pip "
+                   f"install {' '.join(wanted)})")
+        if argv is None:
+            parser.exit(1, f"{parser.prog}: error: {message}\n")
+        raise ModuleNotFoundError(message, name=missing[0])
     out = Path(ns.out)
     if out.exists() and not out.is_dir():
         parser.error(f"--out {str(out)!r} exists and is not a folder; give a folder for the figures")
@@ -105,28 +174,17 @@ def save_figure(fig: Any, path: Path, dpi: int = 120) -> Path:
 def save_graph(root: Any, out: Path, stem: str, **draw_kwargs: Any) -> Path:
     """Draw the graph of the Value ``root`` into ``out``: ``stem.svg`` when ``dot`` is installed, else ``stem.dot``.
 
-    Without Graphviz's ``dot`` the DOT source is written and a hint printed on how to install Graphviz and render
-    it. Without the ``graphviz`` Python package (the ``viz`` extra) the graph is written as a text tree,
-    ``stem.txt``, and the hint names the extra. Returns the path written.
+    Without Graphviz's ``dot`` program the DOT source is written and a hint printed on how to install Graphviz and
+    render it. No Python package is needed either way. Returns the path written.
     """
-    from autograd_core import render
-
     out = Path(out)
+    drawing = render.draw(root, **draw_kwargs)
     try:
-        import graphviz  # noqa: F401  # only to know whether draw() can work
-    except ImportError:
-        path = write_text(out / f"{stem}.txt", render.text_tree(root) + "\n")
-        print(f"  (the graphviz Python package is missing: wrote the graph as a text tree to {path}; "
-              "pip install 'autograd-core[viz]' for drawings)")
+        return render.render_to(drawing, out / f"{stem}.svg")
+    except render.DotNotFoundError:
+        path = render.render_to(drawing, out / f"{stem}.dot")
+        print("  (" + DOT_HINT.format(path=path, svg=path.with_suffix(".svg")) + ")")
         return path
-    if shutil.which("dot") is not None:
-        try:
-            return render.render_to(root, out / f"{stem}.svg", **draw_kwargs)
-        except render.DotNotFoundError:
-            pass  # dot is on PATH but graphviz could not run it: fall back to the source
-    path = render.render_to(root, out / f"{stem}.dot", **draw_kwargs)
-    print("  (" + DOT_HINT.format(path=path, svg=path.with_suffix(".svg")) + ")")
-    return path
 
 
 def heading(title: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -12,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+import autograd_core
+from autograd_core import __main__ as cli
 from autograd_core.__main__ import main
+from autograd_core.ops import OPS
 
 GRAD_LECTURE = """\
 f(x, y) = x*y + 3*x**2
@@ -136,6 +141,33 @@ def test_help_exits_0(capsys, in_tmp):
     assert code == 0 and "--hessian" in out
 
 
+def help_examples(text: str) -> list:
+    """The command lines of the ``examples:`` section of a --help text, as argv lists (without the program)."""
+    section = text[text.index("\nexamples:\n"):]
+    return [shlex.split(line.strip())[1:] for line in section.splitlines() if line.startswith("  autograd-core ")]
+
+
+@pytest.mark.parametrize("command", [None, "grad", "trace", "draw"])
+def test_help_ends_with_examples_that_work(capsys, in_tmp, monkeypatch, command):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # trace --interactive: not a terminal, so it never waits
+    code, out, _ = run(capsys, *([command] if command else []), "--help")
+    assert code == 0
+    examples = help_examples(out)
+    assert len(examples) >= 4
+    if command is None:
+        assert {e[0] for e in examples} == {"grad", "trace", "draw"}  # the program's help shows every command
+        assert "autograd-core grad -- \"-x*y\" x=1 y=2" in out and "exit codes:" in out
+    else:
+        assert all(e[0] == command for e in examples)
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    for argv in examples:
+        if any(a.endswith((".svg", ".png", ".pdf", ".html")) for a in argv) and shutil.which("dot") is None:
+            continue  # these examples need Graphviz's dot program
+        code, _, err = run(capsys, *argv)
+        assert (code, err) == (0, ""), argv
+
+
 # ------------------------------------------------------------------------------------------ hostile input
 HOSTILE = [
     "__import__('os').system('touch {pwned}')",
@@ -227,7 +259,6 @@ def test_trace_interactive_on_a_tty_waits_between_steps(capsys, in_tmp, monkeypa
 
 
 def test_trace_html_writes_one_page(capsys, in_tmp):
-    pytest.importorskip("graphviz")
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed (CI installs it)")
     code, out, _ = run(capsys, "trace", "(x*w - y)**2", "x=3", "w=0.1", "y=1", "--html", "page.html")
@@ -239,7 +270,6 @@ def test_trace_html_writes_one_page(capsys, in_tmp):
 
 # ------------------------------------------------------------------------------------------ draw
 def test_draw_dot_to_stdout_and_file_without_the_graphviz_binary(capsys, in_tmp, monkeypatch):
-    pytest.importorskip("graphviz")
     monkeypatch.setenv("PATH", str(in_tmp))  # no dot on PATH: .dot must not need it
     code, out, _ = run(capsys, "draw", "x*y + 3*x**2", "x=-2", "y=-2")
     assert code == 0 and out.startswith("digraph") and "grad -14" in out
@@ -252,7 +282,6 @@ def test_draw_dot_to_stdout_and_file_without_the_graphviz_binary(capsys, in_tmp,
 
 
 def test_draw_svg_without_dot_says_how_to_install_it(capsys, in_tmp, monkeypatch):
-    pytest.importorskip("graphviz")
     monkeypatch.setenv("PATH", str(in_tmp))
     code, out, err = run(capsys, "draw", "x*y", "x=1", "y=2", "-o", "graph.svg")
     assert (code, out) == (1, "")
@@ -262,7 +291,6 @@ def test_draw_svg_without_dot_says_how_to_install_it(capsys, in_tmp, monkeypatch
 
 @pytest.mark.parametrize("name, magic", [("graph.svg", b"<?xml"), ("graph.png", b"\x89PNG"), ("graph.pdf", b"%PDF")])
 def test_draw_renders_with_dot(capsys, in_tmp, name, magic):
-    pytest.importorskip("graphviz")
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed (CI installs it)")
     code, out, _ = run(capsys, "draw", "tanh(w*x + b)", "w=-3", "x=2", "b=7", "-o", name, "--rankdir", "TB")
@@ -272,3 +300,234 @@ def test_draw_renders_with_dot(capsys, in_tmp, name, magic):
     if name.endswith(".svg"):
         assert b"grad" in data and b"tanh" in data
     assert [p.name for p in in_tmp.iterdir()] == [name]  # no temporary file left behind
+
+
+# ------------------------------------------------------------------------------------------ a plain `pip install .`
+# sitecustomize runs at startup of every Python process that has its folder on PYTHONPATH: here it makes
+# `import graphviz` fail, as in an environment where the package was never installed
+BLOCK_GRAPHVIZ = "import sys\nsys.modules['graphviz'] = None\n"
+
+
+def test_draw_dot_needs_no_graphviz_package_and_no_dot_program(in_tmp):
+    site = in_tmp.parent / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(BLOCK_GRAPHVIZ)
+    empty = in_tmp.parent / "empty"
+    empty.mkdir()
+    paths = [str(site)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "PATH": str(empty)}
+    check = subprocess.run([sys.executable, "-c", "import graphviz"], capture_output=True, text=True, env=env)
+    assert check.returncode == 1 and "import of graphviz halted" in check.stderr  # the package really is hidden
+    argv = [sys.executable, "-m", "autograd_core", "draw", "x*y + 3*x**2", "x=-2", "y=-2"]
+    done = subprocess.run(argv + ["-o", "g.dot"], capture_output=True, text=True, timeout=60, cwd=in_tmp, env=env)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "wrote g.dot\n", "")
+    assert (in_tmp / "g.dot").read_text(encoding="utf-8").startswith("digraph computation_graph {")
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=in_tmp, env=env)
+    assert done.returncode == 0 and done.stdout == (in_tmp / "g.dot").read_text(encoding="utf-8")
+    done = subprocess.run(argv + ["-o", "g.svg"], capture_output=True, text=True, timeout=60, cwd=in_tmp, env=env)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "apt-get install graphviz" in done.stderr and "-o g.dot" in done.stderr
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["g.dot"]
+
+
+# ------------------------------------------------------------------------------------------ an EXPR starting with -
+@pytest.mark.parametrize("argv, fixed", [
+    (["grad", "-x*y", "x=1", "y=2"], "autograd-core grad -- '-x*y' x=1 y=2"),
+    (["grad", "-x*y", "x=1", "--hessian", "y=2", "--digits", "3"],
+     "autograd-core grad --hessian --digits 3 -- '-x*y' x=1 y=2"),
+    (["trace", "x=1", "-x", "--wrt", "x"], "autograd-core trace --wrt x -- -x x=1"),
+    (["draw", "-(x+1)", "x=2", "-o", "g.dot"], "autograd-core draw -o g.dot -- '-(x+1)' x=2"),
+    (["grad", "-2*x"], "autograd-core grad -- '-2*x'"),
+])
+def test_expression_starting_with_minus_gets_a_hint_to_use_double_dash(capsys, in_tmp, argv, fixed):
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0].startswith("usage: autograd-core")
+    assert lines[-1].startswith("autograd-core: hint: ") and lines[-1].endswith(fixed)
+    assert "goes after '--'" in lines[-1]
+    # the command it proposes works
+    assert run(capsys, *shlex.split(fixed)[1:])[0] in (0, 2)  # 2 only for the missing x=... of '-2*x'
+    assert list(in_tmp.iterdir()) in ([], [in_tmp / "g.dot"])
+
+
+def test_proposed_double_dash_command_runs(capsys, in_tmp):
+    code, out, err = run(capsys, "grad", "-x*y", "x=1", "y=2")
+    fixed = err.splitlines()[-1].rsplit("): ", 1)[1]
+    code, out, err = run(capsys, *shlex.split(fixed)[1:])
+    assert (code, err) == (0, "") and "df/dx = -2\n" in out
+
+
+@pytest.mark.parametrize("argv", [["grad", "x", "x=1", "--hesian"], ["grad", "x", "x=1", "--digits", "0"],
+                                  ["frobnicate", "-x"], ["grad", "--", "x", "-y"]])
+def test_no_double_dash_hint_for_other_usage_errors(capsys, in_tmp, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and "hint" not in err
+
+
+# ------------------------------------------------------------------------------------------ plurals
+def test_trace_html_counts_steps_in_words(capsys, in_tmp):
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed (CI installs it)")
+    assert run(capsys, "trace", "exp(x)", "x=1", "--html", "one.html")[:2] == (0, "wrote one.html (1 step)\n")
+    assert run(capsys, "trace", "x", "x=1", "--html", "none.html")[:2] == (0, "wrote none.html (0 steps)\n")
+    assert run(capsys, "trace", "x*y", "x=1", "y=2", "--html", "two.html")[1] == "wrote two.html (1 step)\n"
+    assert run(capsys, "trace", "x*y+x", "x=1", "y=2", "--html", "two.html")[1] == "wrote two.html (2 steps)\n"
+
+
+# ------------------------------------------------------------------------------------------ messages for the command
+def test_trace_html_without_dot_speaks_of_html_not_of_library_functions(capsys, in_tmp, monkeypatch):
+    monkeypatch.setenv("PATH", str(in_tmp))
+    code, out, err = run(capsys, "trace", "x*y", "x=1", "y=2", "--html", "page.html")
+    assert (code, out) == (1, "")
+    assert err.startswith("autograd-core: error: the step-through page (--html) draws its pictures with Graphviz's "
+                          "dot program, which was not found on PATH; install Graphviz: ")
+    assert "apt-get install graphviz" in err and "brew install graphviz" in err
+    assert err.rstrip().endswith("Without --html, trace prints the same steps as text")
+    assert ".dot" not in err and "to_svg" not in err and err.count("\n") == 1
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_draw_svg_without_dot_proposes_the_dot_file(capsys, in_tmp, monkeypatch):
+    monkeypatch.setenv("PATH", str(in_tmp))
+    (in_tmp / "pics").mkdir()
+    code, out, err = run(capsys, "draw", "x*y", "x=1", "y=2", "-o", "pics/graph.svg")
+    assert (code, out) == (1, "")
+    assert err.startswith("autograd-core: error: writing pics/graph.svg needs Graphviz's dot program")
+    assert err.rstrip().endswith("DOT source needs nothing: -o pics/graph.dot") and "render_to" not in err
+    assert list((in_tmp / "pics").iterdir()) == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the stand-in dot is a shell script")
+def test_a_failing_dot_is_reported_for_the_file(capsys, in_tmp, monkeypatch):
+    bin_dir = in_tmp.parent / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dot").write_text('#!/bin/sh\nwhile read -r line; do :; done\necho "Error: boom" >&2\nexit 1\n')
+    (bin_dir / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    code, out, err = run(capsys, "draw", "x*y", "x=1", "y=2", "-o", "graph.png")
+    assert (code, out, err) == (1, "", "autograd-core: error: Graphviz's dot could not draw graph.png: Error: boom\n")
+    code, out, err = run(capsys, "trace", "x*y", "x=1", "y=2", "--html", "p.html")
+    assert (code, out) == (1, "")
+    assert err == ("autograd-core: error: Graphviz's dot could not draw the pictures of the step-through page: "
+                   "Error: boom\n")
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_too_many_nodes_and_steps_name_the_options(capsys, in_tmp, monkeypatch):
+    code, out, err = run(capsys, "draw", "x*y + x", "x=1", "y=2", "--max-nodes", "3")
+    assert (code, out) == (2, "")
+    assert err == ("autograd-core: error: the graph has 4 values, more than --max-nodes 3; raise --max-nodes (dot "
+                   "gets slow beyond a few thousand nodes)\n")
+    assert run(capsys, "draw", "x*y + x", "x=1", "y=2", "--max-nodes", "4")[0] == 0
+    monkeypatch.setattr(cli, "_HTML_MAX_STEPS", 1)
+    code, out, err = run(capsys, "trace", "x*y + x", "x=1", "y=2", "--html", "p.html")
+    assert (code, out) == (2, "")
+    assert "the backward pass has 2 steps; --html draws one picture per step, at most 1" in err
+    assert "leave out --html" in err and "max_steps" not in err
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_unwritable_output_is_one_line(capsys, in_tmp):
+    (in_tmp / "taken.dot").mkdir()
+    code, out, err = run(capsys, "draw", "x*y", "x=1", "y=2", "-o", "taken.dot")
+    assert (code, out) == (1, "")
+    assert err.startswith("autograd-core: error: cannot write 'taken.dot': ") and err.count("\n") == 1
+
+
+def _library_names() -> set:
+    """Every function and class defined in autograd_core, except the op names a user types in an expression."""
+    names = set()
+    for path in Path(autograd_core.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+    return {n for n in names if n not in OPS and not (n.startswith("__") and n.endswith("__"))}
+
+
+FAILING = [
+    ["grad", "log(x)", "x=-2"],
+    ["grad", "x / (y - y)", "x=1", "y=2"],
+    ["grad", "x*y", "x=1"],
+    ["grad", "x", "x=abc"],
+    ["grad", "x.__class__", "x=1"],
+    ["trace", "x", "x=1", "--wrt", "q"],
+    ["trace", "x*y", "x=1", "y=2", "--html", "page.html"],
+    ["trace", "x*y", "x=1", "y=2", "--html", "no/such/dir/page.html"],
+    ["draw", "x*y", "x=1", "y=2", "-o", "graph.svg"],
+    ["draw", "x*y", "x=1", "y=2", "-o", "graph.jpg"],
+    ["draw", "x*y + x", "x=1", "y=2", "--max-nodes", "2"],
+    ["draw", "x", "x=1", "-o", "no/such/dir/g.dot"],
+    ["grad", "-x*y", "x=1", "y=2"],
+    ["grad", "x", "--digits", "99"],
+]
+
+
+@pytest.mark.parametrize("argv", FAILING, ids=[" ".join(a) for a in FAILING])
+def test_error_messages_never_show_internal_function_names(capsys, in_tmp, monkeypatch, argv):
+    monkeypatch.setenv("PATH", str(in_tmp))  # no dot: the --html and .svg cases fail on that
+    code, out, err = run(capsys, *argv)
+    assert code in (1, 2) and out == "" and err
+    assert "Traceback" not in err
+    text = re.sub(r"(?m)^autograd-core[\w ]*: (error|hint): ", "", err)  # the program's own prefixes
+    internal = {n for n in _library_names() if re.search(rf"(?<![\w.-]){re.escape(n)}(:|\()", text)}
+    assert not internal, f"{internal} in {err!r}"
+    assert "max_nodes" not in err and "max_steps" not in err and ".scope(" not in err
+
+
+def test_internal_name_check_finds_them():
+    found = {n for n in _library_names() if re.search(rf"(?<![\w.-]){re.escape(n)}(:|\()",
+                                                        "to_svg: rendering needs dot; step_page(...) failed")}
+    assert found == {"to_svg", "step_page"}
+
+
+# ------------------------------------------------------------------------------------------ the guide's sessions
+CLI_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "readme" / "cli.md"
+
+
+def console_sessions(text: str) -> list:
+    """(command argv, expected output) for every ``$ autograd-core ...`` line of the ```console blocks."""
+    sessions, block = [], None
+    for line in text.splitlines():
+        if line.startswith("```console"):
+            block = []
+            continue
+        if block is None:
+            continue
+        if line.startswith("```"):
+            sessions.extend(block)
+            block = None
+        elif line.startswith("$ "):
+            block.append([shlex.split(line[2:], comments=True), []])
+        elif block:
+            block[-1][1].append(line)
+    return [(argv[1:], "".join(out_line + "\n" for out_line in out)) for argv, out in sessions
+            if argv and argv[0] == "autograd-core"]
+
+
+def test_the_guides_sessions_print_what_the_guide_shows(capsys, in_tmp, monkeypatch):
+    sessions = console_sessions(CLI_GUIDE.read_text(encoding="utf-8"))
+    assert len(sessions) >= 15
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    path = os.environ["PATH"]
+    ran = 0
+    for argv, expected in sessions:
+        without_dot = "was not found on PATH" in expected
+        if not without_dot and shutil.which("dot") is None and \
+                any(a.endswith((".svg", ".png", ".pdf", ".html")) for a in argv):
+            continue  # needs Graphviz's dot program
+        monkeypatch.setenv("PATH", str(in_tmp) if without_dot else path)
+        code, out, err = run(capsys, *argv)
+        assert out + err == expected, argv
+        ran += 1
+    assert ran >= 12
+
+
+def test_a_reader_that_goes_away_ends_quietly(in_tmp):
+    # `autograd-core trace ... | head -1`: the pipe closes before the output is written
+    proc = subprocess.Popen([sys.executable, "-m", "autograd_core", "trace", "x*y + 3*x**2", "x=-2", "y=-2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=in_tmp)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 1 and err == b""

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
+import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMOS = ("worked_example", "chain_rule", "logistic_regression", "xor", "regression", "moons", "digits",
          "vanishing_gradients", "delta_rule")
 PNG = b"\x89PNG\r\n\x1a\n"
-# the optional packages each demo's main() imports (graphviz and dot are optional for all: save_graph falls back)
+# the optional packages each demo's main() imports (dot is optional for all: save_graph falls back to DOT source)
 DEMO_NEEDS = {"worked_example": (), "chain_rule": ("matplotlib",), "logistic_regression": ("matplotlib",),
               "xor": ("matplotlib",), "regression": ("matplotlib",), "moons": ("matplotlib", "sklearn"),
               "digits": ("matplotlib", "sklearn"), "vanishing_gradients": ("matplotlib",), "delta_rule": ()}
@@ -177,29 +180,32 @@ def test_delta_rule(tmp_path):
 # the shared plumbing
 # ---------------------------------------------------------------------------------------------------------------
 def test_graph_falls_back_to_dot_source_without_the_dot_program(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("graphviz")
     from autograd_core import Value
     from demos import _common
 
-    monkeypatch.setattr(_common.shutil, "which", lambda name: None)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no dot on PATH
     v = Value(2.0, label="a") * Value(3.0, label="b")
     path = _common.save_graph(v, tmp_path, "g")
     assert path == tmp_path / "g.dot"
     assert "digraph" in path.read_text(encoding="utf-8")
     out = capsys.readouterr().out
     assert "install Graphviz" in out and "dot -Tsvg" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot"]
 
 
-def test_graph_falls_back_to_text_tree_without_the_graphviz_package(tmp_path, monkeypatch, capsys):
+def test_graph_needs_no_graphviz_package(tmp_path, monkeypatch, capsys):
     from autograd_core import Value
     from demos import _common
 
     monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz now raises ImportError
     v = Value(2.0, label="a") * Value(3.0, label="b")
-    path = _common.save_graph(v, tmp_path, "g")
-    assert path == tmp_path / "g.txt"
-    assert "a" in path.read_text(encoding="utf-8")
-    assert "autograd-core[viz]" in capsys.readouterr().out
+    path = _common.save_graph(v, tmp_path, "g", rankdir="TB")
+    if shutil.which("dot") is None:
+        assert path == tmp_path / "g.dot" and "rankdir=TB" in path.read_text(encoding="utf-8")
+    else:
+        assert path == tmp_path / "g.svg" and "<svg" in path.read_text(encoding="utf-8")
+        assert capsys.readouterr().out == ""
+    assert "viz" not in capsys.readouterr().out
 
 
 def test_out_must_be_a_folder(tmp_path):
@@ -255,10 +261,167 @@ def test_every_demo_is_listed_tested_and_documented():
     import demos
 
     assert set(demos.DEMOS) == set(DEMOS) == set(DEMO_NEEDS)
+    assert demos.NEEDS == DEMO_NEEDS  # what each demo checks before it starts
     assert {p.stem for p in (ROOT / "demos").glob("*.py") if not p.stem.startswith("_")} == set(DEMOS)
     section = (ROOT / "docs" / "readme" / "demos.md").read_text(encoding="utf-8")
     for name in DEMOS:
         assert f"python -m demos.{name}" in section, name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# without the demos extra: one line saying what to install, never a traceback
+# ---------------------------------------------------------------------------------------------------------------
+def block(tmp_path: Path, packages) -> dict:
+    """The environment of a Python process in which importing ``packages`` fails, as if they were not installed
+    (a sitecustomize on PYTHONPATH, which every process runs at startup); the checkout is on PYTHONPATH too."""
+    site = tmp_path / "blocker"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(
+        "import sys\n" + "".join(f"sys.modules[{p!r}] = None\n" for p in packages))
+    paths = [str(site), str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+@pytest.mark.parametrize("name", [n for n in DEMOS if DEMO_NEEDS[n]])
+def test_demo_without_its_packages_says_what_to_install_in_one_line(tmp_path, name):
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    done = subprocess.run([sys.executable, "-m", f"demos.{name}", "--quick"], capture_output=True, text=True,
+                          timeout=120, cwd=cwd, env=block(tmp_path, ("matplotlib", "sklearn")))
+    assert (done.returncode, done.stdout) == (1, "")  # checked before the demo prints anything
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"python -m demos.{name}: error: the {name} demo needs matplotlib")
+    assert "pip install 'autograd-core[demos]'" in done.stderr
+    assert list(cwd.iterdir()) == []  # not even the output folder
+    # --help works without the extra
+    done = subprocess.run([sys.executable, "-m", f"demos.{name}", "--help"], capture_output=True, text=True,
+                          timeout=120, cwd=cwd, env=block(tmp_path, ("matplotlib", "sklearn")))
+    assert done.returncode == 0 and "--quick" in done.stdout
+
+
+@pytest.mark.parametrize("name", [n for n in DEMOS if not DEMO_NEEDS[n]])
+def test_demo_without_needs_runs_without_any_optional_package(tmp_path, name):
+    blocked = ("matplotlib", "sklearn", "tqdm", "numpy", "graphviz", "torch", "scipy")
+    done = subprocess.run([sys.executable, "-m", f"demos.{name}", "--quick", "--out", "figs"], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path, env=block(tmp_path, blocked))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "figs").is_dir()
+
+
+def test_parse_args_checks_the_demos_packages_before_it_starts(tmp_path, monkeypatch, capsys):
+    from demos import _common
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModuleNotFoundError) as err:  # called from Python: an exception that says what to install
+        _common.parse_args("chain_rule", "d", ["--quick"], "q")
+    assert err.value.name == "matplotlib"
+    assert str(err.value) == ("the chain_rule demo needs matplotlib: pip install 'autograd-core[demos]' (or pip "
+                              "install matplotlib)")
+    monkeypatch.setattr(sys, "argv", ["chain_rule", "--quick"])
+    with pytest.raises(SystemExit) as exit_:  # run as a program: one line, exit code 1
+        _common.parse_args("chain_rule", "d", None, "q")
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == ("python -m demos.chain_rule: error: the chain_rule demo needs matplotlib: pip "
+                                       "install 'autograd-core[demos]' (or pip install matplotlib)\n")
+    assert list(tmp_path.iterdir()) == []
+    assert _common.parse_args("worked_example", "d", ["--quick"], "q").quick  # needs nothing
+
+
+def test_run_turns_a_missing_package_into_one_line_and_exit_1(capsys):
+    from demos import _common
+
+    def needs_extra(argv):
+        try:
+            import not_installed_anywhere  # noqa: F401
+        except ImportError as e:
+            raise ImportError("the x demo needs y: pip install 'autograd-core[demos]'") from e
+
+    with pytest.raises(SystemExit) as e:
+        _common.run(needs_extra, [])
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert err == f"python -m {__name__}: error: the x demo needs y: pip install 'autograd-core[demos]'\n"
+
+    def bare(argv):
+        raise ModuleNotFoundError("No module named 'sklearn'", name="sklearn")
+
+    with pytest.raises(SystemExit) as e:
+        _common.run(bare, [])
+    assert e.value.code == 1
+    assert capsys.readouterr().err.endswith("error: this demo needs scikit-learn: pip install 'autograd-core[demos]'\n")
+
+    def bug(argv):
+        import not_installed_anywhere  # noqa: F401  # not an optional package: a real error, with its traceback
+
+    with pytest.raises(ModuleNotFoundError):
+        _common.run(bug, [])
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as e:
+        _common.run(interrupted, [])
+    assert e.value.code == 130 and capsys.readouterr().err.endswith(": interrupted\n")
+
+    seen = []
+    with pytest.raises(SystemExit) as e:
+        _common.run(seen.append, ["--quick"])
+    assert e.value.code == 0 and seen == [["--quick"]]
+
+
+def test_run_as_the_demos_main_block(tmp_path):
+    # what `if __name__ == "__main__": run(main)` does in a demo run with `python -m`
+    script = textwrap.dedent("""\
+        import runpy, sys
+        from demos._common import run
+        module = runpy.run_module("demos.moons", run_name="not_main")
+        sys.argv = ["moons", "--quick"]
+        run(module["main"])
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=block(tmp_path, ("sklearn",)))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.count("\n") == 1 and "scikit-learn" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_demo_main_block_uses_run(name):
+    source = (ROOT / "demos" / f"{name}.py").read_text(encoding="utf-8")
+    # `python -m demos.NAME` goes through _common.run: a missing package is one line, never a traceback
+    block_ = source[source.index('if __name__ == "__main__":'):]
+    assert block_.split() == ['if', '__name__', '==', '"__main__":', 'run(main)'], f"demos/{name}.py"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# installed, the demos run from any folder
+# ---------------------------------------------------------------------------------------------------------------
+def test_demos_run_from_any_folder_after_a_plain_install(tmp_path):
+    src = tmp_path / "src"  # a copy: pip builds in the source tree, which must stay clean
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    for package in ("autograd_core", "nn", "demos"):
+        shutil.copytree(ROOT / package, src / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    site = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                           "--no-index", "--target", str(site), str(src)], capture_output=True, text=True,
+                          timeout=300)
+    if done.returncode != 0 and "setuptools" in done.stderr:
+        pytest.skip(f"cannot build the package here (setuptools missing): {done.stderr.strip()[-200:]}")
+    assert done.returncode == 0, done.stderr
+    assert (site / "demos" / "_common.py").is_file()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    where = subprocess.run([sys.executable, "-c", "import demos, autograd_core; print(demos.__file__); "
+                            "print(autograd_core.__file__)"], capture_output=True, text=True, cwd=elsewhere, env=env)
+    assert [Path(p).parent.parent for p in where.stdout.split()] == [site, site]  # the installed copy, not ROOT
+    done = subprocess.run([sys.executable, "-m", "demos.worked_example", "--quick"], capture_output=True, text=True,
+                          timeout=120, cwd=elsewhere, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "4.3" in done.stdout
+    assert any((elsewhere / "demo_out").iterdir())  # the default output folder is in the current folder
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,10 +1,17 @@
-"""Rendering: DOT labels and edge derivatives, SVG through dot, scope clusters, max_nodes, missing pieces, text tree."""
+"""Rendering: DOT labels and edge derivatives, SVG through dot, scope clusters, max_nodes, missing pieces, text tree.
+
+The DOT source is written by render.py itself, so only the tests that render it (SVG, PNG) need Graphviz's ``dot``
+program; none needs the graphviz Python package.
+"""
 
 import os
 import re
 import shutil
+import subprocess
 import sys
+import textwrap
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,19 +19,37 @@ from hypothesis import strategies as st
 
 import autograd_core as ag
 from autograd_core import Value
-from autograd_core.render import DotNotFoundError, escape_record, render_to, text_tree, to_svg
+from autograd_core.render import (
+    FORMATS,
+    DotError,
+    DotNotFoundError,
+    Drawing,
+    escape_record,
+    render_to,
+    text_tree,
+    to_svg,
+)
 from autograd_core.trace import backward_steps, node_names
 
 SVG = "{http://www.w3.org/2000/svg}"
 LABEL = r'label=("(?:[^"\\]|\\.)*"|[^\s\]]+)'
 
 
-def needs_graphviz(dot: bool = False) -> None:
-    """Skip the calling test when the graphviz Python package (the ``viz`` extra) is missing, or, with ``dot=True``,
-    when Graphviz's ``dot`` program is not on PATH (rendering to SVG/PNG runs it)."""
-    pytest.importorskip("graphviz", reason="the graphviz Python package is not installed (the viz extra)")
-    if dot and shutil.which("dot") is None:
+def needs_dot() -> None:
+    """Skip the calling test when Graphviz's ``dot`` program is not on PATH (rendering to SVG/PNG runs it)."""
+    if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot program is not installed (apt-get install graphviz)")
+
+
+def fake_dot(folder: Path, script: str) -> Path:
+    """A folder holding an executable ``dot`` that runs the given shell script, to put on PATH instead of Graphviz."""
+    if os.name == "nt":
+        pytest.skip("the stand-in dot is a shell script")
+    folder.mkdir(parents=True, exist_ok=True)
+    dot = folder / "dot"
+    dot.write_text("#!/bin/sh\n" + script + "\n")
+    dot.chmod(0o755)
+    return folder
 
 
 def neuron():
@@ -72,7 +97,6 @@ def svg_texts(svg: str) -> list:
 
 
 def test_dot_source_holds_records_ops_and_edge_derivatives():
-    needs_graphviz()
     h, w, x, b = neuron()
     h.backward()
     nodes, edges = parse_dot(ag.draw(h).source)
@@ -104,7 +128,6 @@ def small_graphs(draw):
 
 @given(small_graphs())
 def test_every_edge_and_node_of_random_graphs_is_drawn(root):
-    needs_graphviz()
     order = ag.topological_order(root)
     nodes, edges = parse_dot(ag.draw(root).source)
     records = {k for k, (lab, _) in nodes.items() if lab.startswith("{")}
@@ -120,7 +143,7 @@ def test_every_edge_and_node_of_random_graphs_is_drawn(root):
 
 
 def test_svg_through_dot_is_valid_and_shows_the_values(tmp_path):
-    needs_graphviz(dot=True)
+    needs_dot()
     h, w, x, b = neuron()
     h.backward()
     texts = svg_texts(to_svg(h))
@@ -139,7 +162,7 @@ def test_svg_through_dot_is_valid_and_shows_the_values(tmp_path):
 
 
 def test_render_to_rejects_bad_formats_and_arguments(tmp_path):
-    needs_graphviz(dot=True)
+    needs_dot()
     h = neuron()[0]
     with pytest.raises(ValueError, match="cannot tell the format"):
         render_to(h, tmp_path / "graph")
@@ -147,7 +170,7 @@ def test_render_to_rejects_bad_formats_and_arguments(tmp_path):
         render_to(h, tmp_path / "graph.docx")
     with pytest.raises(TypeError, match="draw options"):
         render_to(ag.draw(h), tmp_path / "g.svg", rankdir="TB")
-    with pytest.raises(TypeError, match="expected a Value or a graphviz graph"):
+    with pytest.raises(TypeError, match="expected a Value or a Drawing from draw"):
         render_to(3.0, tmp_path / "g.svg")
     assert render_to(h, tmp_path / "graph", format="svg").read_text().lstrip().startswith("<?xml")
     assert os.listdir(tmp_path) == ["graph"]
@@ -160,7 +183,7 @@ LABEL_CHARS = st.text(alphabet='ab{}|<>"\\&;\'/:=#lné→[]()', min_size=1, max_
 @settings(max_examples=25)
 @given(LABEL_CHARS)
 def test_labels_with_special_characters_are_escaped_in_records(label):
-    needs_graphviz(dot=True)
+    needs_dot()
     x = Value(2.0, label=label)
     y = x * 3.0
     y.label = label + "!"
@@ -177,14 +200,13 @@ def test_escape_record_examples():
 
 
 def test_long_labels_are_shortened_in_pictures():
-    needs_graphviz()
     x = Value(1.0, label="x" * 200)
     (lab, _), = [v for v in parse_dot(ag.draw(x).source)[0].values()]
     assert lab == "{ " + "x" * 37 + "... | data 1 | grad 0 }"
 
 
 def test_highlight_a_step_shows_grads_so_far_and_marks_the_node():
-    needs_graphviz(dot=True)
+    needs_dot()
     h, w, x, b = neuron()
     steps = list(backward_steps(h))
     frame = ag.draw(h, highlight=steps[1])
@@ -210,7 +232,6 @@ def test_highlight_a_step_shows_grads_so_far_and_marks_the_node():
 
 
 def test_draw_rejects_bad_arguments():
-    needs_graphviz()
     h, w, x, b = neuron()
     with pytest.raises(ValueError, match="rankdir must be one of"):
         ag.draw(h, rankdir="XY")
@@ -241,7 +262,7 @@ def layered(n_layers: int = 2, width: int = 3, n_in: int = 2):
 
 
 def test_scopes_are_nested_clusters():
-    needs_graphviz(dot=True)
+    needs_dot()
     loss = layered()
     nodes, _ = parse_dot(ag.draw(loss).source)
     paths = {path for _, path in nodes.values()}
@@ -257,7 +278,7 @@ def test_scopes_are_nested_clusters():
 
 
 def test_scope_names_with_special_characters_are_drawn_literally():
-    needs_graphviz(dot=True)
+    needs_dot()
     for name in ('a"b', "c\\d", "{e|f}", "<g>", 'h\\"'):
         with ag.scope(name):
             with ag.scope("inner"):
@@ -270,7 +291,7 @@ def test_scope_names_with_special_characters_are_drawn_literally():
 
 
 def test_over_max_nodes_scopes_collapse_into_boxes():
-    needs_graphviz(dot=True)
+    needs_dot()
     loss = layered(n_layers=3, width=4, n_in=3)
     n = len(ag.topological_order(loss))
     nodes, edges = parse_dot(ag.draw(loss, max_nodes=40).source)
@@ -292,7 +313,6 @@ def test_over_max_nodes_scopes_collapse_into_boxes():
 
 
 def test_over_max_nodes_without_scopes_raises_and_says_how_to_collapse():
-    needs_graphviz()
     x = Value(0.5, label="x")
     y = x
     for _ in range(600):
@@ -305,30 +325,140 @@ def test_over_max_nodes_without_scopes_raises_and_says_how_to_collapse():
     assert ag.draw(y, max_nodes=601).source.count("shape=record") == 601
 
 
-def test_without_graphviz_package_draw_names_the_viz_extra(monkeypatch, tmp_path):
+def test_drawing_needs_no_python_package(monkeypatch, tmp_path):
     h = neuron()[0]
     monkeypatch.setitem(sys.modules, "graphviz", None)  # makes `import graphviz` raise ImportError
-    with pytest.raises(ImportError, match=re.escape("pip install 'autograd-core[viz]'")):
-        ag.draw(h)
-    with pytest.raises(ImportError, match="viz"):
-        render_to(h, tmp_path / "never-written.svg")
-    assert h._repr_svg_() is None  # Jupyter falls back to the repr
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # and no dot program either
+    drawing = ag.draw(h)
+    assert isinstance(drawing, Drawing) and drawing.source.startswith("digraph computation_graph {")
+    assert render_to(h, tmp_path / "g.dot").read_text(encoding="utf-8") == drawing.source
+    assert render_to(drawing, tmp_path / "g.gv").read_text(encoding="utf-8") == drawing.source
+    assert drawing._repr_svg_() is None and h._repr_svg_() is None  # Jupyter falls back to the repr
     assert h.graph().startswith("h = tanh(add#1)")  # the text tree needs nothing
-    assert os.listdir(tmp_path) == []
+    assert sorted(os.listdir(tmp_path)) == ["g.dot", "g.gv"]
+
+
+# a fresh interpreter in which `import graphviz` fails and no dot is on PATH: what a plain `pip install .` gives
+NO_GRAPHVIZ = textwrap.dedent("""\
+    import sys
+    sys.modules["graphviz"] = None
+    from autograd_core import Value, render
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    f = x * y
+    f.backward()
+    print(render.render_to(f, sys.argv[1]))
+    try:
+        render.to_svg(f)
+    except render.DotNotFoundError as e:
+        print("DotNotFoundError:", e)
+""")
+
+
+def test_dot_source_in_a_process_without_graphviz_package_or_program(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = subprocess.run([sys.executable, "-c", NO_GRAPHVIZ, str(tmp_path / "g.dot")], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path, env={**os.environ, "PATH": str(empty)})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == str(tmp_path / "g.dot")
+    assert lines[1].startswith("DotNotFoundError: to_svg: rendering to svg needs Graphviz's `dot` program")
+    source = (tmp_path / "g.dot").read_text(encoding="utf-8")
+    assert source.startswith("digraph computation_graph {") and "{ x | data 2 | grad 3 }" in source
 
 
 def test_without_dot_binary_rendering_says_how_to_install(monkeypatch, tmp_path):
-    needs_graphviz()
     h = neuron()[0]
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no dot anywhere on PATH
     with pytest.raises(DotNotFoundError) as err:
         render_to(h, tmp_path / "g.svg")
     assert "apt-get install graphviz" in str(err.value) and "brew install graphviz" in str(err.value)
-    assert isinstance(err.value, RuntimeError)
+    assert isinstance(err.value, DotError) and isinstance(err.value, RuntimeError)
+    assert err.value.format == "svg" and "brew install graphviz" in DotNotFoundError.install
     with pytest.raises(DotNotFoundError, match="dot"):
         to_svg(h)
+    with pytest.raises(DotNotFoundError, match="^Drawing.pipe: rendering to png"):
+        ag.draw(h).pipe("png")
     assert os.listdir(tmp_path) == []  # nothing half-written
     assert render_to(h, tmp_path / "g.dot").read_text().startswith("digraph")  # .dot needs no binary
+
+
+def test_a_failing_dot_raises_dot_error_with_its_message(monkeypatch, tmp_path):
+    h = neuron()[0]
+    folder = fake_dot(tmp_path / "bin", 'while read -r line; do :; done; echo "Error: something broke" >&2; exit 3')
+    monkeypatch.setenv("PATH", str(folder))
+    with pytest.raises(DotError) as err:
+        render_to(h, tmp_path / "g.svg")
+    assert not isinstance(err.value, DotNotFoundError)
+    assert str(err.value) == "render_to: Graphviz's dot could not render svg: Error: something broke"
+    assert (err.value.format, err.value.detail) == ("svg", "Error: something broke")
+    assert sorted(os.listdir(tmp_path)) == ["bin"]  # nothing written
+    with pytest.raises(DotError, match="^to_svg: "):
+        to_svg(h)
+    with pytest.raises(DotError):  # Jupyter shows a real failure instead of hiding it
+        ag.draw(h)._repr_svg_()
+    assert h._repr_svg_() is None  # a bare Value falls back to its repr
+
+
+def test_drawing_is_dot_text_rendered_by_the_dot_program(tmp_path):
+    h = neuron()[0]
+    h.backward()
+    drawing = ag.draw(h)
+    assert str(drawing) == drawing.source and drawing.source.endswith("}\n")
+    assert ".source" in repr(drawing) and "render_to" in repr(drawing)
+    with pytest.raises(TypeError, match="Drawing: source must be DOT text"):
+        Drawing(b"digraph {}")
+    for bad in ("", "-o/tmp/x", "svg png", 3):
+        with pytest.raises(ValueError, match="Drawing.pipe: format must be"):
+            drawing.pipe(bad)
+    assert {"svg", "png", "pdf"} <= FORMATS
+    needs_dot()
+    svg = drawing.pipe("svg", encoding="utf-8")
+    assert svg == to_svg(drawing) == drawing._repr_svg_() == drawing._repr_image_svg_xml()
+    assert drawing.pipe("png").startswith(b"\x89PNG\r\n\x1a\n")
+    assert "h (step 0)" in svg_texts(svg)
+    # what the value's Jupyter picture shows
+    svg_texts(h._repr_svg_())
+
+
+def test_render_accepts_any_object_with_dot_source(tmp_path):
+    class Source:  # e.g. graphviz.Source or graphviz.Digraph
+        source = 'digraph { a -> "b c" }'
+
+    assert render_to(Source(), tmp_path / "s.dot").read_text(encoding="utf-8") == Source.source
+    needs_dot()
+    assert "b c" in svg_texts(to_svg(Source()))
+
+
+def test_dot_source_quotes_what_dot_would_misread():
+    # reserved words and non-identifiers are quoted, a quote inside is escaped, a number stays bare
+    with ag.scope("node"):
+        with ag.scope("a b"):
+            y = Value(2.0, label="graph") * Value(-0.5, label="x")
+    lines = [ln.strip() for ln in ag.draw(y).source.splitlines()]
+    assert 'graph [color="#7f8c8d" label="node" style=rounded]' in lines
+    assert 'graph [color="#7f8c8d" label="a b" style=rounded]' in lines
+    assert "v1 -> o0 [label=-0.5]" in lines or "v2 -> o0 [label=-0.5]" in lines
+    assert any(ln.startswith('v1 [label="{ graph | data 2') or ln.startswith('v2 [label="{ graph | data 2')
+               for ln in lines)
+
+
+def test_plurals_in_boxes_and_messages():
+    with ag.scope("big"):
+        a = Value(1.0, label="a") + 1.0
+    with ag.scope("one"):
+        b = Value(2.0, label="b")
+    y = a * b
+    labels = [lab for lab, _ in parse_dot(ag.draw(y, max_nodes=3).source)[0].values()]
+    assert sorted(lab for lab in labels if "value" in lab) == ["big: 3 values", "one: 1 value"]
+    x = Value(0.5, label="x")
+    z = x.sin()
+    with pytest.raises(ValueError, match=r"\(0 top-level scopes, 2 values outside any scope\)"):
+        ag.draw(z, max_nodes=1)
+    with ag.scope("s"):
+        w = Value(1.0, label="w") * 2.0
+    with pytest.raises(ValueError, match=r"\(1 top-level scope, 1 value outside any scope\)"):
+        ag.draw(w.sin(), max_nodes=1)
 
 
 def test_text_tree_shows_shared_subexpressions_once():
