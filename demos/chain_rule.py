@@ -1,4 +1,4 @@
-"""The chain rule, a gradient and a Hessian, computed by the engine and checked against the lectures' formulas.
+"""The chain rule, a gradient and a Hessian, computed by the engine and checked against the formulas of notes 001.
 
 * ``f(x) = cos(x)²``: the chain rule gives ``f'(x) = 2 cos(x) · (-sin x) = -2 sin(x) cos(x)``; the engine's
   derivative is compared with it on a grid over [-2π, 2π] and both are plotted.
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import autograd_core as ag
 from autograd_core import Value
 
-from ._common import heading, new_figure, parse_args, save_figure, save_graph
+from ._common import heading, new_figure, parse_args, run, save_figure, save_graph
 
 __all__ = ["main", "f", "g", "POINT"]
 
@@ -82,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ax.plot(xs, formula, color="#1f77b4", linewidth=4, alpha=0.45, label="-2 sin(x) cos(x) (chain rule by hand)")
     ax.plot(xs, engine, "--", color="#d62728", label="f'(x) from the engine")
     ax.set_xlabel("x")
+    ax.set_ylabel("f(x) and f'(x)")
     ax.set_title(f"f'(x): engine vs formula (max difference {max_diff:.1e})")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
     files = [save_figure(fig, args.out / "chain_rule_cos2.png"),
@@ -94,4 +95,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -1,6 +1,6 @@
 """The delta rule by hand (``nn.delta``, plain floats) against the engine, layer by layer.
 
-For one example the lectures' backpropagation is ``δ[L] = ∂L/∂a[L] ⊙ o'(z[L])`` (``a[L] - y`` for cross-entropy
+For one example the backpropagation of notes 000 is ``δ[L] = ∂L/∂a[L] ⊙ o'(z[L])`` (``a[L] - y`` for cross-entropy
 with a sigmoid or softmax output), ``δ[l] = W[l+1]ᵀ δ[l+1] ⊙ g'(z[l])``, ``∂L/∂W[l] = δ[l] a[l-1]ᵀ`` and
 ``∂L/∂b[l] = δ[l]``. So for a single example the engine's bias gradients *are* the deltas: the demo prints both
 side by side. Then ``nn.delta.check`` compares every weight and bias gradient of a batch (averaged, with L2 on the
@@ -17,11 +17,11 @@ from collections.abc import Sequence
 import autograd_core as ag
 import nn
 
-from ._common import heading, parse_args, table, write_text
+from ._common import heading, parse_args, run, table, write_text
 
 __all__ = ["main", "CASES"]
 
-# (hidden activation, output activation, loss, l2, targets): the lectures' output-layer cases
+# (hidden activation, output activation, loss, l2, targets): the output-layer cases of notes 000
 CASES = (
     ("sigmoid", "sigmoid", "binary_cross_entropy", 0.0, "binary"),
     ("tanh", "softmax", "categorical_cross_entropy", 0.0, "class"),
@@ -45,7 +45,7 @@ def _vec(xs: Sequence[float]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> dict:
     """Run the demo; return ``single_example_max_diff`` and per case ``max_rel``/``max_abs``/``ok`` (``checks``)."""
-    args = parse_args("delta_rule", "The lectures' delta rule (nn.delta, plain floats) against the engine, layer by "
+    args = parse_args("delta_rule", "The delta rule of notes 000 (nn.delta, plain floats) against the engine, layer by "
                       "layer.", argv, "4 examples per batch check instead of 32")
     rng = random.Random(0)
     heading(f"One example through MLP(3, {SIZES}), sigmoid hidden and output, binary cross-entropy")
@@ -94,4 +94,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -3,10 +3,10 @@
 The data are scikit-learn's bundled 8x8 digits (1797 images, no download), pixels scaled to [0, 1], split 75/25
 into training and held-out sets (stratified, fixed seed). Multi-class: the network's 10 linear outputs are logits
 z and ``nn.losses.cross_entropy(z, c) = -log softmax(z)_c`` (computed stably; its gradient is ``softmax(z) -
-onehot(c)``, the lectures' ``a - y``). Binary: one sigmoid output and ``binary_cross_entropy`` on "is it a 2?".
+onehot(c)``, the ``a - y`` of notes 000). Binary: one sigmoid output and ``binary_cross_entropy`` on "is it a 2?".
 
 Full run: ``MLP(64, [32, 10])`` with a tanh hidden layer (2410 parameters), Adam (lr 0.01), minibatches of 32,
-4 epochs: about 96% held-out accuracy in under a minute of CPU time. ``--quick``: softmax regression
+4 epochs: 95.6% held-out accuracy (docs/readme/demos.md gives the measured time). ``--quick``: softmax regression
 (``MLP(64, [10])``, no hidden layer, 650 parameters) on a subset of 500 training and 250 held-out images, 4 epochs:
 about 92%.
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import nn
 
-from ._common import heading, imports_frozen, new_figure, parse_args, save_figure, table
+from ._common import heading, imports_frozen, new_figure, parse_args, run, save_figure, table
 
 __all__ = ["main", "load_data", "confusion_matrix", "SEED"]
 
@@ -83,17 +83,21 @@ def _plot(matrix: list, X_test: list, y_test: list, predicted: list, accuracy: f
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
     ax.set_title(f"{title}: held-out accuracy {accuracy:.1%}", fontsize=10)
-    ax_cm.colorbar(img, ax=ax, shrink=0.8)
+    ax_cm.colorbar(img, ax=ax, shrink=0.8, label="number of held-out images")
     wrong = [i for i, (t, p) in enumerate(zip(y_test, predicted)) if t != p][:12]
     ax_ex.suptitle(f"misclassified held-out images ({sum(t != p for t, p in zip(y_test, predicted))} in all)",
                    fontsize=10)
     axes = ax_ex.subplots(3, 4)
+    pixels = None
     for k, a in enumerate(axes.flat):
         a.set_axis_off()
         if k < len(wrong):
             i = wrong[k]
-            a.imshow([X_test[i][r * 8:(r + 1) * 8] for r in range(8)], cmap="gray_r", vmin=0.0, vmax=1.0)
+            pixels = a.imshow([X_test[i][r * 8:(r + 1) * 8] for r in range(8)], cmap="gray_r", vmin=0.0, vmax=1.0)
             a.set_title(f"true {y_test[i]}, said {predicted[i]}", fontsize=8)
+    if pixels is not None:
+        ax_ex.colorbar(pixels, ax=axes, orientation="horizontal", shrink=0.6, aspect=30,
+                       label="pixel value (8x8 image, scaled to 0..1)")
     return fig
 
 
@@ -133,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     print(f"nn.MLP(64, [1], output_activation='sigmoid'): logistic regression, {binary.num_parameters()} "
           f"parameters; Adam lr {b_lr}, minibatches of 32, {b_epochs} epochs")
     _train(binary, X_train, b_train, "binary_cross_entropy", b_epochs, b_lr)
-    said = [1 if binary.predict(x)[0] >= 0.5 else 0 for x in X_test]
+    said = [1 if binary.predict(x) >= 0.5 else 0 for x in X_test]
     tp = sum(1 for s, t in zip(said, b_test) if s and t)
     fp = sum(1 for s, t in zip(said, b_test) if s and not t)
     fn = sum(1 for s, t in zip(said, b_test) if not s and t)
@@ -155,4 +159,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

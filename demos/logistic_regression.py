@@ -1,6 +1,6 @@
-"""Logistic regression as a computation graph: the engine's gradients next to the lectures' formulas, then training.
+"""Logistic regression as a computation graph: the engine's gradients next to the formulas of notes 000, then training.
 
-The lectures' graph has three inputs x1..x3, three weights w1..w3 and a bias b:
+The graph of notes 000 has three inputs x1..x3, three weights w1..w3 and a bias b:
 ``z = w·x + b``, ``a = σ(z)``, ``L(a, y) = -y log a - (1 - y) log(1 - a)``. By hand, ``∂L/∂a = -y/a + (1-y)/(1-a)``
 and, because ``σ'(z) = a (1 - a)``, ``∂L/∂z = a - y``, ``∂L/∂b = a - y``, ``∂L/∂w_i = (a - y) x_i``. The demo prints
 the engine's numbers beside these, draws the graph with the local derivative on every edge, then trains the same
@@ -18,7 +18,7 @@ import autograd_core as ag
 import nn
 from autograd_core import Value
 
-from ._common import heading, new_figure, parse_args, save_figure, save_graph, table
+from ._common import heading, new_figure, parse_args, run, save_figure, save_graph, table
 
 __all__ = ["main", "separable_data", "X0", "W0", "B0", "Y0"]
 
@@ -105,10 +105,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
     fig = new_figure(6.4, 3.6)
     ax = fig.add_subplot()
-    ax.plot(range(1, len(history.epoch_loss) + 1), history.epoch_loss, color="#1f77b4")
+    ax.plot(range(1, len(history.epoch_loss) + 1), history.epoch_loss, color="#1f77b4",
+            label="training loss (mean over the 40 points)")
     ax.set_yscale("log")
     ax.set_xlabel("epoch (one full-batch gradient step)")
-    ax.set_ylabel("binary cross-entropy")
+    ax.set_ylabel("binary cross-entropy (log scale)")
+    ax.legend(fontsize=8)
     ax.set_title(f"Logistic regression on {len(X)} separable points: accuracy {final.accuracy:.0%}")
     files.append(save_figure(fig, args.out / "logistic_regression_loss.png"))
     heading("Files")
@@ -121,4 +123,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -6,10 +6,10 @@ The same problem, model and schedule as micrograd's ``demo.ipynb``: 100 two-moon
 ``max(0, 1 - y s)`` averaged over the points plus ``1e-4 Σ p²`` over all parameters, and 100 steps of full-batch
 gradient descent with learning rate ``1 - 0.9 k / 100`` at step k. Every step builds the graph of the whole batch
 (about 38 000 nodes), backpropagates through it and updates the 337 parameters. The demo ends with the
-decision-boundary plot and the lectures' delta rule, computed by hand, checked against the engine's gradients.
+decision-boundary plot and the delta rule of notes 000, computed by hand, checked against the engine's gradients.
 
-Run: ``python -m demos.moons [--quick] [--out DIR]``. ``--quick`` trains exactly the same (the 100 steps take a few
-seconds) and only draws a coarser decision-boundary plot.
+Run: ``python -m demos.moons [--quick] [--out DIR]``. ``--quick`` trains exactly the same 100 steps and
+only draws a coarser decision-boundary plot.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import autograd_core as ag
 import nn
 from nn import losses
 
-from ._common import imports_frozen, new_figure, parse_args, save_figure
+from ._common import imports_frozen, new_figure, parse_args, run, save_figure
 
 __all__ = ["main", "make_data", "build_model", "loss_and_accuracy", "SEED", "L2"]
 
@@ -49,29 +49,44 @@ def build_model(seed: int = SEED) -> nn.MLP:
 
 def loss_and_accuracy(model: nn.MLP, X: list, y: list) -> tuple:
     """``(total loss Value, accuracy)``: mean hinge loss + ``1e-4 Σ p²``, and the fraction with ``sign(s) == y``."""
-    scores = [model(x) for x in X]
+    scores = [model(x) for x in X]  # one Value per point: the model has a single output
     data_loss = ag.sum([losses.hinge(s, t) for s, t in zip(scores, y)]) * (1.0 / len(X))
     total = data_loss + losses.l2_penalty(model.parameters(), 2 * L2)  # l2_penalty is (λ/2) Σ p²
-    accuracy = sum((s[0].data > 0) == (t > 0) for s, t in zip(scores, y)) / len(X)
+    accuracy = sum((s.data > 0) == (t > 0) for s, t in zip(scores, y)) / len(X)
     return total, accuracy
 
 
 def _boundary_plot(model: nn.MLP, X: list, y: list, h: float, title: str):
+    """The decision regions (sign of the score), the boundary (score 0) and the points, labelled and with a legend."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     x_min, x_max = min(p[0] for p in X) - 1.0, max(p[0] for p in X) + 1.0
     y_min, y_max = min(p[1] for p in X) - 1.0, max(p[1] for p in X) + 1.0
     gx = [x_min + h * i for i in range(int((x_max - x_min) / h) + 1)]
     gy = [y_min + h * j for j in range(int((y_max - y_min) / h) + 1)]
-    zz = [[model.predict([a, b])[0] for a in gx] for b in gy]
-    fig = new_figure(6.4, 5.0)
+    zz = [[model.predict([a, b]) for a in gx] for b in gy]  # the score s: a model with one output gives a float
+    fig = new_figure(6.4, 5.6)
     ax = fig.add_subplot()
     lo, hi = min(min(row) for row in zz), max(max(row) for row in zz)
-    ax.contourf(gx, gy, zz, levels=[min(lo, -1.0) - 1.0, 0.0, max(hi, 1.0) + 1.0], colors=["#9ecae1", "#fcbba1"],
-                alpha=0.8)
+    colors = {-1: ("#9ecae1", "#08519c"), 1: ("#fcbba1", "#a50f15")}  # (region, points) per class
+    ax.contourf(gx, gy, zz, levels=[min(lo, -1.0) - 1.0, 0.0, max(hi, 1.0) + 1.0],
+                colors=[colors[-1][0], colors[1][0]], alpha=0.8)
     ax.contour(gx, gy, zz, levels=[0.0], colors="k", linewidths=1.2)
-    ax.scatter([p[0] for p in X], [p[1] for p in X], c=["#08519c" if t < 0 else "#a50f15" for t in y], s=28,
-               edgecolors="w", linewidths=0.5)
+    for label in (-1, 1):
+        points = [p for p, t in zip(X, y) if t == label]
+        ax.scatter([p[0] for p in points], [p[1] for p in points], color=colors[label][1], s=28, edgecolors="w",
+                   linewidths=0.5, label=f"training point, class {label:+d}")
+    points, _ = ax.get_legend_handles_labels()
+    # two columns, filled column by column: each class's points beside the region the model gives it
+    handles = points + [Line2D([], [], color="k", linewidth=1.2, label="decision boundary (score = 0)"),
+                        Patch(color=colors[-1][0], label="model says -1 (score < 0)"),
+                        Patch(color=colors[1][0], label="model says +1 (score > 0)")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
     ax.set_xlim(gx[0], gx[-1])
     ax.set_ylim(gy[0], gy[-1])
+    ax.set_xlabel("x1 (first input)")
+    ax.set_ylabel("x2 (second input)")
     ax.set_title(title, fontsize=10)
     return fig
 
@@ -133,4 +148,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

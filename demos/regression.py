@@ -1,4 +1,4 @@
-"""The lectures' 13-parameter regression network, trained by batch, stochastic and minibatch gradient descent.
+"""The 13-parameter regression network of notes 001, trained by batch, stochastic and minibatch gradient descent.
 
 ``nn.MLP(1, [2, 2, 1], activation="sigmoid")``: one input, two hidden layers of two sigmoid neurons, one linear
 output, 2 + 2 + 4 + 2 + 2 + 1 = 13 parameters. Checking 50 values per parameter would take 50^13 ≈ 1.22e22
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import nn
 
-from ._common import heading, new_figure, parse_args, save_figure, table
+from ._common import heading, new_figure, parse_args, run, save_figure, table
 
 __all__ = ["main", "target", "make_data", "VARIANTS"]
 
@@ -40,6 +40,35 @@ def make_data(n: int = 41, noise: float = 0.1, seed: int = 0) -> tuple:
     rng = random.Random(seed)
     X = [[-5.0 + 10.0 * i / (n - 1)] for i in range(n)]
     return X, [target(x[0]) + rng.gauss(0.0, noise) for x in X]
+
+
+def _plot(X: list, y: list, curves: dict, updates: dict, fits: dict, epochs: int):
+    """Loss per epoch, loss per update (per variant) and the fitted curves against the data, labelled."""
+    fig = new_figure(13.0, 4.0)
+    ax_e, ax_u, ax_f = fig.subplots(1, 3)
+    colors = {"batch": "#1f77b4", "stochastic": "#d62728", "minibatch (m=8)": "#2ca02c"}
+    for name, losses in curves.items():
+        per_epoch = updates[name] / epochs
+        ax_e.plot(range(len(losses)), losses, color=colors[name], label=name)
+        ax_u.plot([max(1.0, e * per_epoch) for e in range(len(losses))], losses, color=colors[name], label=name)
+    for ax, xlabel in ((ax_e, "epoch"), (ax_u, "updates (log scale)")):
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(f"mean squared error on all {len(X)} samples (log)")
+        ax.legend(fontsize=8)
+    ax_u.set_xscale("log")
+    ax_e.set_title("loss per epoch")
+    ax_u.set_title("loss per update")
+    grid = [-5.0 + 10.0 * i / 200 for i in range(201)]
+    ax_f.scatter([x[0] for x in X], y, s=14, color="k", label=f"the {len(X)} noisy samples", zorder=3)
+    ax_f.plot(grid, [target(g) for g in grid], ":", color="k", label="the true curve 2 exp(-x²/4)")
+    for name in curves:
+        ax_f.plot([x[0] for x in X], fits[name], color=colors[name], label=name)
+    ax_f.set_title("the fitted 13-parameter networks")
+    ax_f.set_xlabel("x")
+    ax_f.set_ylabel("y (target and network output)")
+    ax_f.legend(fontsize=8)
+    return fig
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
@@ -70,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
                          batch_size=batch_size, seed=SEED, progress=False, callback=record)
         curves[name] = losses
         updates[name] = history.steps
-        fits[name] = [model.predict(x)[0] for x in X]
+        fits[name] = [model.predict(x) for x in X]
         best = min(losses)
         rows.append((name, "N" if batch_size is None else batch_size, lr, history.steps, f"{losses[0]:.4f}",
                      f"{losses[-1]:.4f}", f"{best:.4f}"))
@@ -81,29 +110,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
           "descent's exact gradient is the most effective.")
 
     heading("Files")
-    fig = new_figure(13.0, 4.0)
-    ax_e, ax_u, ax_f = fig.subplots(1, 3)
-    colors = {"batch": "#1f77b4", "stochastic": "#d62728", "minibatch (m=8)": "#2ca02c"}
-    for name, losses in curves.items():
-        per_epoch = updates[name] / epochs
-        ax_e.plot(range(len(losses)), losses, color=colors[name], label=name)
-        ax_u.plot([max(1.0, e * per_epoch) for e in range(len(losses))], losses, color=colors[name], label=name)
-    for ax, xlabel in ((ax_e, "epoch"), (ax_u, "updates (log scale)")):
-        ax.set_yscale("log")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("mean squared error on all samples")
-        ax.legend(fontsize=8)
-    ax_u.set_xscale("log")
-    ax_e.set_title("loss per epoch")
-    ax_u.set_title("loss per update")
-    grid = [-5.0 + 10.0 * i / 200 for i in range(201)]
-    ax_f.scatter([x[0] for x in X], y, s=14, color="k", label="data", zorder=3)
-    ax_f.plot(grid, [target(g) for g in grid], ":", color="k", label="2 exp(-x²/4)")
-    for name in curves:
-        ax_f.plot([x[0] for x in X], fits[name], color=colors[name], label=name)
-    ax_f.set_title("the fitted 13-parameter networks")
-    ax_f.set_xlabel("x")
-    ax_f.legend(fontsize=8)
+    fig = _plot(X, y, curves, updates, fits, epochs)
     path = save_figure(fig, args.out / "regression_gd_variants.png")
     print(f"  {path}")
     return {"num_parameters": model.num_parameters(), "epochs": epochs, "curves": curves, "updates": updates,
@@ -112,4 +119,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

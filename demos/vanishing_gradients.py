@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import autograd_core as ag
 import nn
 
-from ._common import heading, new_figure, parse_args, save_figure, table
+from ._common import heading, new_figure, parse_args, run, save_figure, table
 
 __all__ = ["main", "layer_gradient_norms", "derivative_curve", "ACTIVATIONS", "SIZES"]
 
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ratio = {a: norms[a][0] / norms[a][-1] for a in ACTIVATIONS}
     print("first layer / last layer: " + ", ".join(f"{a} {ratio[a]:.2g}" for a in ACTIVATIONS))
     print(f"with sigmoid the first layer's gradient is {1 / ratio['sigmoid']:.2g} times smaller than the last's; "
-          "the lectures' remedy: ReLU-family activations in deep networks")
+          "the remedy of notes 003 and 004: ReLU-family activations in deep networks")
 
     heading("Files")
     fig = new_figure(11.0, 4.0)
@@ -92,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ax_d.axhline(0.25, color="#d62728", linestyle=":", linewidth=1)
     ax_d.annotate("σ'(z) ≤ 0.25", (2.2, 0.28), color="#d62728", fontsize=9)
     ax_d.set_xlabel("z")
+    ax_d.set_ylabel("g'(z)")
     ax_d.set_title("the activations' derivatives (from the engine)")
     ax_d.legend(fontsize=8, loc="upper left")
     path = save_figure(fig, args.out / "vanishing_gradients.png")
@@ -100,4 +101,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -1,4 +1,4 @@
-"""The lectures' worked example: one weight, identity activation, squared error, one step of gradient descent.
+"""The worked example of notes 004: one weight, identity activation, squared error, one step of gradient descent.
 
 x = 3, y = 1, w = 0.1, learning rate 1: the forward pass gives y_hat = w x = 0.3 and the loss (y_hat - y)² = 0.49;
 backward gives dL/dw = 2 (y_hat - y) x = -4.2; the update w ← w - lr · dL/dw gives 4.3.
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import autograd_core as ag
 from autograd_core import Value
 
-from ._common import heading, parse_args, save_graph
+from ._common import heading, parse_args, run, save_graph
 
 __all__ = ["main", "X", "Y", "W0", "LEARNING_RATE"]
 
@@ -65,4 +65,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

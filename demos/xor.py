@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import nn
 
-from ._common import heading, new_figure, parse_args, save_figure
+from ._common import heading, new_figure, parse_args, run, save_figure
 
 __all__ = ["main", "X", "Y", "best_linear_accuracy"]
 
@@ -39,17 +39,21 @@ def best_linear_accuracy(steps: int = 40) -> float:
     return best / len(X)
 
 
-def _boundary(ax, model, title: str, n: int) -> None:
+def _boundary(ax, model, title: str, n: int):
+    """Draw the model's output over the plane, its 0.5 contour and the four points (labelled for a legend)."""
     grid = [-0.5 + 2.0 * i / (n - 1) for i in range(n)]
-    zz = [[model.predict([gx, gy])[0] for gx in grid] for gy in grid]
+    zz = [[model.predict([gx, gy]) for gx in grid] for gy in grid]
     cs = ax.contourf(grid, grid, zz, levels=[0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0], cmap="RdBu_r", alpha=0.75)
     ax.contour(grid, grid, zz, levels=[0.5], colors="k", linewidths=1.5)
+    for target, color in ((0, "#2166ac"), (1, "#b2182b")):
+        points = [x for x, t in zip(X, Y) if t == target]
+        ax.scatter([p[0] for p in points], [p[1] for p in points], s=160, color=color, edgecolors="k", zorder=3,
+                   label=f"target {target}")
     for (x1, x2), t in zip(X, Y):
-        ax.scatter([x1], [x2], s=160, c="#b2182b" if t else "#2166ac", edgecolors="k", zorder=3)
         ax.annotate(str(t), (x1, x2), ha="center", va="center", color="w", fontsize=9, fontweight="bold", zorder=4)
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
+    ax.set_xlabel("x1 (first input)")
+    ax.set_ylabel("x2 (second input)")
     ax.set_aspect("equal")
     return cs
 
@@ -63,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     nn.fit(unit, X, Y, "binary_cross_entropy", nn.SGD(unit.parameters(), lr=1.0), epochs=500, progress=False)
     lin = nn.evaluate(unit, X, Y, "binary_cross_entropy")
     for x, t in zip(X, Y):
-        print(f"  x = {x}  target {t}  output {unit.predict(x)[0]:.6f}")
+        print(f"  x = {x}  target {t}  output {unit.predict(x):.6f}")
     print(f"after 500 full-batch steps: loss {lin.loss:.6f} (ln 2 = {math.log(2):.6f}), accuracy {lin.accuracy:.0%}")
     print("the best the unit can do under cross-entropy is to say 0.5 everywhere: every line it could draw gets "
           "at least one point wrong")
@@ -75,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     hist = nn.fit(mlp, X, Y, "binary_cross_entropy", nn.SGD(mlp.parameters(), lr=1.0), epochs=300, progress=False)
     res = nn.evaluate(mlp, X, Y, "binary_cross_entropy")
     for x, t in zip(X, Y):
-        print(f"  x = {x}  target {t}  output {mlp.predict(x)[0]:.6f}")
+        print(f"  x = {x}  target {t}  output {mlp.predict(x):.6f}")
     first = next((i + 1 for i, a in enumerate(hist.accuracy) if a == 1.0), None)
     print(f"{mlp.num_parameters()} parameters, 300 full-batch steps (lr 1): loss {res.loss:.6f}, accuracy "
           f"{res.accuracy:.0%} (first 100% at step {first})")
@@ -86,7 +90,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     n = 41 if args.quick else 121
     _boundary(axes[0], unit, f"single sigmoid unit: {lin.accuracy:.0%}", n)
     cs = _boundary(axes[1], mlp, f"MLP(2, [4, 1]): {res.accuracy:.0%}", n)
-    fig.colorbar(cs, ax=axes, shrink=0.8, label="output (probability of 1)")
+    fig.colorbar(cs, ax=axes, shrink=0.8, label="model output (probability of target 1)")
+    from matplotlib.lines import Line2D
+
+    handles, _ = axes[1].get_legend_handles_labels()
+    handles.append(Line2D([], [], color="k", linewidth=1.5, label="decision boundary (output 0.5)"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9, frameon=False, markerscale=0.6)
     path = save_figure(fig, args.out / "xor_boundary.png")
     print(f"  {path}")
     return {"linear_accuracy": lin.accuracy, "linear_loss": lin.loss, "best_linear_accuracy": best,
@@ -95,4 +104,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -146,7 +146,7 @@ def test_the_docs_are_found():
     assert TUTORIAL in _with_python(files)
 
 
-def test_tutorial_follows_the_lectures_path():
+def test_tutorial_follows_the_path_of_the_notes():
     headings = [ln for ln in TUTORIAL.read_text(encoding="utf-8").splitlines() if ln.startswith("## ")]
     path = ["chain rule", "computation graph", "logistic regression", "delta rule", "multi-layer perceptron",
             "gradient descent", "vanishing gradients"]
@@ -188,3 +188,38 @@ def test_a_wrong_documented_output_is_caught(tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match="printed something other"):
         _run_file(doc, check_output=True)
     assert _run_file(doc, check_output=False) == 1
+
+
+# the five lecture notes are listed once, in the README, and cited by number everywhere else
+NOTES = {"000": "CS60050 Machine Learning", "001": "Implementing ANNs with TensorFlow", "002": "COMP417 Lecture 6",
+         "003": "Gradient Descent and Backpropagation", "004": "Backpropagation in Neural Nets"}
+# the documents and demos kept to that rule (the other guides and nn's docstrings: see the issue)
+CITING = ([ROOT / "README.md", TUTORIAL] + [ROOT / "docs" / "readme" / f"{n}.md" for n in ("demos", "functional",
+                                                                                           "testing")]
+          + sorted(p for p in (ROOT / "demos").glob("*.py") if not p.name.startswith("_")))
+
+
+def test_the_lecture_notes_are_listed_once_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The lecture notes"):]
+    section = section[:section.index("\n## ", 1)]
+    for number, title in NOTES.items():
+        assert re.search(rf"^\| {number} \| \*{re.escape(title)}", section, re.M), number
+        for path in CITING:
+            text = path.read_text(encoding="utf-8")
+            if path.name == "README.md":
+                text = text.replace(section, "")
+            assert title not in text, f"{path.relative_to(ROOT)} names notes {number} by title: cite 'notes {number}'"
+
+
+@pytest.mark.parametrize("path", CITING, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_notes_are_cited_by_number(path):
+    text = path.read_text(encoding="utf-8")
+    if path.name == "README.md":  # the list of the notes, with their titles
+        start = text.index("## The lecture notes")
+        text = text[:start] + text[text.index("\n## ", start):]
+    vague = re.findall(r"[^.\n]*\blectures?'?s?\b(?![ -]notes)[^.\n]*", text, re.I)
+    assert not vague, f"{path.relative_to(ROOT)} says 'the lectures' where it should cite notes 000-004: {vague}"
+    cited = set(re.findall(r"\bnotes (\d{3})\b", text)) | {n for a, b in re.findall(r"\bnotes (\d{3})-(\d{3})\b", text)
+                                                            for n in NOTES if a <= n <= b}
+    assert cited <= set(NOTES), f"{path.relative_to(ROOT)} cites notes that do not exist: {cited - set(NOTES)}"
