@@ -1,19 +1,30 @@
 """autograd-core: a scalar reverse-mode automatic differentiation engine you can watch work.
 
-Public names only; the code lives in the submodules (see ARCHITECTURE in the README).
+Example::
+
+    >>> from autograd_core import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x + 2 * x          # every operation is recorded in a graph
+    >>> y.backward()                # the chain rule, in reverse: x.grad = dy/dx = 2x + 2
+    >>> print(y.data, x.grad)
+    15.0 8.0
+
+This module holds the public names only (``__all__``, which is also what ``dir(autograd_core)`` lists); the code
+lives in the submodules (see Architecture in the README). The guides: docs/readme/engine.md for Value and backward,
+docs/readme/nn.md for ``nn``, the neural-network library built on this API. ``autograd_core.files.atomic_write`` is
+the file helper the project writes with; ``autograd_core.testing`` holds hypothesis strategies.
 """
 
 from .anomaly import AnomalyError
 from .check import GradcheckError, gradcheck, gradgradcheck
 from .expr import Expression, ExpressionError, parse_expression
-from .files import atomic_write
 from .functional import grad, hessian, jacobian, value_and_grad
 from .graph import gradients, topological_order, zero_grad
 from .html import step_page
 from .ops import OPS, Domain, Op, define_op, get_op
 from .render import draw, render_to, text_tree
-from .trace import Step, backward_steps, explain
 from .switches import anomaly_enabled, current_scope, detect_anomaly, is_grad_enabled, no_grad, scope
+from .trace import Step, backward_steps, explain
 from .value import (
     Value,
     apply,
@@ -43,7 +54,6 @@ __all__ = [
     "Value",
     "anomaly_enabled",
     "apply",
-    "atomic_write",
     "backward_steps",
     "cos",
     "current_scope",
@@ -84,3 +94,8 @@ __all__ = [
     "value_and_grad",
     "zero_grad",
 ]
+
+
+def __dir__() -> list:
+    """``dir(autograd_core)``: the public API (``__all__``), sorted; submodules and helpers stay out of the way."""
+    return sorted(__all__)

@@ -193,6 +193,7 @@ def backward(root: Value, grad: float = 1.0) -> list:
 
 
 HOOKS["backward"] = backward
+HOOKS["topological_order"] = topological_order  # pickle and deepcopy walk a graph without recursion
 
 
 def leaf_grads(order: list) -> dict:

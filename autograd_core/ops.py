@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -242,6 +243,25 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}, arity={self.arity})"
+
+    # An Op is a table entry, referred to by its name: pickling stores the name (its forward and derivatives may be
+    # lambdas, which pickle cannot store) and unpickling looks it up with get_op, so a built-in or define_op'd op
+    # comes back as the very same entry. Copying gives the entry itself.
+    def __reduce__(self) -> tuple:
+        if OPS.get(self.name) is not self:
+            if self.name in OPS:
+                why = ("was replaced in the op table by define_op(..., replace=True) since this graph was built; "
+                       "rebuild the graph with the current definition")
+            else:
+                why = "is not in the op table; create ops with autograd_core.define_op so that they have a name there"
+            raise pickle.PicklingError(f"pickle: op {self.name!r} is pickled by its name, but it {why}")
+        return get_op, (self.name,)
+
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Op:
+        return self
 
 
 OPS: dict[str, Op] = {}

@@ -9,7 +9,9 @@ thread, in :mod:`autograd_core.switches`.
 
 from __future__ import annotations
 
+import copyreg
 import numbers
+import threading
 from collections.abc import Iterable
 from typing import Union
 
@@ -67,14 +69,16 @@ class Value:
 
     Attributes:
         data: the value, a float.
-        grad: d root / d self after ``backward()``; starts at 0.0.
+        grad: d root / d self after ``backward()``; starts at 0.0. ``None`` (PyTorch's ``set_to_none``) counts as
+            0.0: the next backward accumulates onto it from zero.
         label: a name for display (``repr``, rendering, error messages).
         op: name of the producing op (``"mul"``, ``"tanh"``, ...), ``""`` for a leaf.
         parents: the operand Values, in argument order; ``()`` for a leaf.
         scope: the :func:`scope` the Value was created in, or None.
 
     Comparisons (``<``, ``>``, ...) compare ``data`` and are not recorded; ``==`` is identity, so Values can be
-    dictionary keys.
+    dictionary keys. Numbers come out as in PyTorch: ``float(v)``, ``v.item()``, ``int(v)``, ``round(v, 2)`` and
+    ``f"{v:.3f}"`` all read ``data``. ``pickle`` and ``copy.deepcopy`` copy a Value with its whole graph.
     """
 
     __slots__ = ("data", "grad", "label", "op_entry", "parents", "arg", "scope", "__weakref__")
@@ -111,14 +115,38 @@ class Value:
         return op.local_derivatives(tuple(p.data for p in self.parents), self.data, self.arg)
 
     def __repr__(self) -> str:
-        parts = [f"data={self.data:.4g}", f"grad={self.grad:.4g}"]
+        # repr(float): Python's shortest form that reads back as the same float (123456789.123, 0.1, 1e-05)
+        parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
         if self.op_entry is not None:
             parts.append(f"op={self.op_entry.name!r}")
         if self.label:
             parts.append(f"label={self.label!r}")
         return f"Value({', '.join(parts)})"
 
+    # ------------------------------------------------------------------ numbers out (PyTorch's habits)
     def __float__(self) -> float:
+        return self.data
+
+    def __int__(self) -> int:
+        """``int(v)`` is ``int(v.data)`` (truncates toward zero, like ``int`` of a float)."""
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None):
+        """``round(v)`` is ``round(v.data)``, an int; ``round(v, 2)`` is ``round(v.data, 2)``, a float."""
+        return round(self.data) if ndigits is None else round(self.data, ndigits)
+
+    def __format__(self, spec: str) -> str:
+        """A format spec applies to ``data``: ``f"{v:.3f}"`` is ``f"{v.data:.3f}"``; ``f"{v}"`` is ``repr(v)``."""
+        if not spec:
+            return repr(self)
+        try:
+            return format(self.data, spec)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"format(Value, {spec!r}): the spec applies to the Value's data, the float {self.data!r} "
+                          f"({e}); use a float spec such as '.3f', '10.4g' or '.2e'") from None
+
+    def item(self) -> float:
+        """The data as a float, as PyTorch's ``tensor.item()``: ``v.item() == v.data``."""
         return self.data
 
     def graph(self, max_nodes: int = 200) -> str:
@@ -133,18 +161,86 @@ class Value:
             return None
 
     # ------------------------------------------------------------------ backward
-    def backward(self, grad: Number = 1.0) -> None:
+    def backward(self, grad: Union[Number, Value, None] = None, *,
+                 gradient: Union[Number, Value, None] = None) -> None:
         """Fill ``.grad`` of every node of this Value's graph with d self / d node.
 
-        Interior nodes' grads are reset at the start of each call; leaves accumulate across calls (like PyTorch
-        leaves) until zeroed with :func:`autograd_core.zero_grad`. The walk is iterative (no recursion limit) and
-        visits nodes in the reverse of :func:`autograd_core.topological_order`, so results are deterministic.
+        ``grad`` is the seed d L / d self (default 1.0); ``gradient=`` is the same argument under PyTorch's name
+        (giving both is a TypeError), and a Value seed counts as its data. Interior nodes' grads are reset at the
+        start of each call; leaves accumulate across calls (like PyTorch leaves) until zeroed with
+        :func:`autograd_core.zero_grad`, ``v.grad = 0`` or ``v.grad = None`` (PyTorch's ``set_to_none``: backward
+        accumulates onto it from 0.0). The walk is iterative (no recursion limit) and visits nodes in the reverse of
+        :func:`autograd_core.topological_order`, so results are deterministic.
         """
-        HOOKS["backward"](self, grad if type(grad) is float else to_float(grad, "backward(grad=...)"))
+        if gradient is not None:
+            if grad is not None:
+                raise TypeError(f"backward: got both grad={grad!r} and gradient={gradient!r}; they are one argument "
+                                "(gradient is PyTorch's name for it): pass only one")
+            grad, where = gradient, "backward(gradient=...)"
+        elif grad is None:
+            grad = 1.0
+        else:
+            where = "backward(grad=...)"
+        if type(grad) is not float:
+            grad = grad.data if isinstance(grad, Value) else to_float(grad, where)
+        HOOKS["backward"](self, grad)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self.data, self.label)
+
+    # ------------------------------------------------------------------ copy and pickle
+    def __copy__(self) -> Value:
+        """``copy.copy(v)``: a new node with v's data, grad, label and op over the *same* parents (nothing upstream
+        is copied)."""
+        c = _new(type(self))
+        c.data, c.grad, c.label, c.op_entry, c.parents, c.arg, c.scope = (
+            self.data, self.grad, self.label, self.op_entry, self.parents, self.arg, self.scope)
+        return c
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        """``copy.deepcopy(v)``: a copy of v's whole upstream graph, built parents first without recursion.
+
+        Nodes already copied by the same ``deepcopy`` call are reused, so shared subgraphs stay shared, also between
+        several objects copied together (``copy.deepcopy((loss, model))``: the copied loss is built on the copied
+        model's parameters). Ops are table entries: the copy uses the same ones.
+        """
+        order = HOOKS["topological_order"](self) if self.parents else (self,)
+        for v in order:
+            if id(v) in memo:
+                continue
+            c = _new(type(v))
+            c.data, c.grad, c.label, c.op_entry, c.arg, c.scope = v.data, v.grad, v.label, v.op_entry, v.arg, v.scope
+            c.parents = tuple([memo[id(p)] for p in v.parents])
+            memo[id(v)] = c
+        memo.setdefault(id(memo), []).append(self)  # copy's keep-alive rule: memo's ids must stay valid
+        return memo[id(self)]
+
+    def __reduce__(self) -> tuple:
+        """Pickling: ``pickle.dumps(v)`` stores v's whole upstream graph and rebuilds it, at any depth.
+
+        A node pickles as its fields, its parents included. Pickled one inside another, a chain of 10**4 nodes would
+        exceed Python's recursion limit, so the first node of a graph that is pickled (the root) stores first the
+        list of its interior ancestors, parents before children (:func:`autograd_core.topological_order`): when a
+        node is written its parents already are, and pickle refers back to them. Pickle writes every object once,
+        so shared subgraphs stay shared, also between several Values pickled together. Ops are stored by name and
+        come back as the same table entries (a custom op must be defined with ``define_op`` before unpickling).
+        """
+        state = (self.data, self.grad, self.label, self.op_entry, self.parents, self.arg, self.scope)
+        active = _pickling_ids()
+        if not self.parents or id(self) in active:
+            return copyreg.__newobj__, (type(self),), state
+        order = HOOKS["topological_order"](self)
+        for op in {v.op_entry for v in order} - {None}:
+            op.__reduce__()  # an op that cannot be pickled fails here, before anything is written
+        interior = [v for v in order[:-1] if v.parents]
+        ids = {id(v) for v in interior}
+        active.update(ids)
+        return copyreg.__newobj__, (type(self),), (interior, _Release(ids), *state)
+
+    def __setstate__(self, state: tuple) -> None:
+        # the last seven entries are the fields; a root's state starts with its ancestors and a marker (__reduce__)
+        self.data, self.grad, self.label, self.op_entry, self.parents, self.arg, self.scope = state[-7:]
 
     # ------------------------------------------------------------------ arithmetic
     __add__, __radd__ = _operators(_ADD)
@@ -238,6 +334,30 @@ class Value:
     def step(self) -> Value:
         """Binary step: 0 for x < 0, else 1; derivative 0."""
         return _apply1(_ops.STEP, self, None)
+
+
+_pickling = threading.local()
+
+
+def _pickling_ids() -> set:
+    """ids of the interior nodes listed by a root being pickled in this thread: each pickles without its ancestors,
+    which the list has written before it (see ``Value.__reduce__``)."""
+    ids = getattr(_pickling, "ids", None)
+    if ids is None:
+        ids = _pickling.ids = set()
+    return ids
+
+
+class _Release:
+    # Pickled right after a root's list of ancestors: from here on those nodes are pickled as ordinary roots again.
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: set) -> None:
+        self.ids = ids
+
+    def __reduce__(self) -> tuple:
+        _pickling_ids().difference_update(self.ids)
+        return tuple, ()
 
 
 def _cmp(other: object) -> float:
@@ -454,7 +574,8 @@ def cos(x):
 
 
 def step(x):
-    """Binary step (0 for x < 0 else 1) of a Value (recorded) or a number (float)."""
+    """The binary step activation (0 for x < 0 else 1; op ``step``, derivative 0) of a Value (recorded) or a number
+    (float). Not to be confused with :class:`autograd_core.Step`, one step of :func:`autograd_core.backward_steps`."""
     return apply(_ops.STEP, x)
 
 

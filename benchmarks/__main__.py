@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from autograd_core import atomic_write
+from autograd_core.files import atomic_write
 
 from . import engine, peers, training
 

@@ -1,4 +1,4 @@
-"""Runnable demos of the lectures' examples: ``python -m demos.NAME [--quick] [--out DIR]``.
+"""Runnable demos of the examples of notes 000-004: ``python -m demos.NAME [--quick] [--out DIR]``.
 
 The package is installed with autograd-core, so after ``pip install "autograd-core[demos]"`` the demos run from any
 folder (from a checkout, ``pip install -e ".[demos]"``). Each module prints what it shows, writes its figures into
@@ -9,7 +9,7 @@ saying what to install. Graph drawings are SVG when Graphviz's ``dot`` program i
 
 __all__ = ["DEMOS", "NEEDS"]
 
-# name -> what it shows, in the lectures' order
+# name -> what it shows, in the order of notes 000-004
 DEMOS = {
     "worked_example": "one weight, squared error, one gradient step: loss 0.49, gradient -4.2, new weight 4.3",
     "chain_rule": "cos(x)^2 against -2 sin x cos x; gradient (-14, -2) and Hessian [[6, 1], [1, 0]] of xy + 3x^2",

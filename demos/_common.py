@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from autograd_core import atomic_write, render
+from autograd_core import render
+from autograd_core.files import atomic_write
 
 from . import NEEDS
 

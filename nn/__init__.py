@@ -1,6 +1,7 @@
 """Neural networks on autograd-core: neurons, layers, MLPs, losses, optimizers, training, and the delta-rule check.
 
-Built on ``autograd_core``'s public API only. Every module call returns a list of Values (one per output).
+Built on ``autograd_core``'s public API only. A module call returns a list of Values, one per output, or the Value
+itself for a model with a single output (as micrograd does); ``predict`` gives the same as floats.
 
 Submodules, by floor (each imports only from lower floors, also inside functions): ``nn.activations`` (names and
 engine functions) and ``nn.data`` (batches); ``nn.export`` (``to_torch``); ``nn.module`` (Module, files, input and

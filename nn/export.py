@@ -66,8 +66,9 @@ def _elementwise(torch, kind: str, function):
 def to_torch(model):
     """``model`` (an MLP, Layer or Neuron) as a ``torch.nn.Sequential`` in float64 with the same weights.
 
-    The torch model takes a tensor of shape ``(batch, nin)`` and returns ``(batch, nout)``: row i equals
-    ``model(X[i])``. Raises ImportError naming ``pip install torch`` when torch is missing.
+    The torch model takes a tensor of shape ``(batch, nin)`` and returns ``(batch, nout)``: row i holds the outputs
+    of ``model(X[i])`` (one entry for a model with a single output, whose call returns the Value itself). Raises
+    ImportError naming ``pip install torch`` when torch is missing.
     """
     dense_layers = getattr(model, "dense_layers", None)
     if not callable(dense_layers):

@@ -4,7 +4,10 @@
 ``z_j = b_j + Σ_k W[j][k] x_k`` (one ``autograd_core.sum`` node per neuron) and ``a_j = g(z_j)``. An :class:`MLP` is
 the cascade ``a[l] = g(W[l] a[l-1] + b[l])``, ``a[0] = x``, with output ``a[L] = o(z[L])``.
 
-**Every call returns a list of Values**, one per output, also for a single output and for a :class:`Neuron`.
+**A call returns a list of Values, one per output; a model with a single output returns that Value itself**, as
+micrograd does: a :class:`Neuron`, a ``Layer(nin, 1)``, an ``MLP(nin, [..., 1])``. So micrograd's
+``sum((yout - ygt) ** 2 for ygt, yout in zip(ys, [model(x) for x in xs]))`` runs unchanged, and every loss of
+:mod:`nn.losses` takes either form.
 
 Activations: those of :mod:`nn.activations` (``linear sigmoid tanh relu leaky_relu softplus elu step sin cos abs``,
 the op table's activations applied elementwise; output layers also ``softmax``). The table's other unary ops (exp,
@@ -135,7 +138,7 @@ def _config(kind: str, config: dict, keys: tuple) -> tuple:
 # ---------------------------------------------------------------------------------------------------------------
 @register_model
 class Neuron(Module):
-    """One neuron: ``a = g(b + Σ_k w[k] x_k)``. Calling it returns ``[a]`` (a list, like every module).
+    """One neuron: ``a = g(b + Σ_k w[k] x_k)``. Calling it returns the Value ``a`` (a single output).
 
     Args:
         nin: number of inputs.
@@ -163,12 +166,12 @@ class Neuron(Module):
         neuron.w, neuron.b = list(w), b
         return neuron
 
-    def __call__(self, x) -> list:
-        """``[g(b + Σ_k w[k] x_k)]``; ValueError if ``len(x) != nin``."""
+    def __call__(self, x) -> Value:
+        """The Value ``g(b + Σ_k w[k] x_k)``; ValueError if ``len(x) != nin``."""
         xs = _inputs("Neuron", x, self.nin)
         with scope("neuron"):
             z = ag.sum(list(map(_mul, self.w, xs)), self.b)
-            return [z if self._act is None else self._act(z)]
+            return z if self._act is None else self._act(z)
 
     def named_tensors(self) -> list:
         return [ParamTensor("w", self.w, False), ParamTensor("b", self.b, True)]
@@ -204,7 +207,7 @@ class Layer(Module):
         scopes: ``"layer"`` (Values carry the scope ``name``), ``"neuron"`` (``name/neuron<j>``) or ``"none"``.
         name: the layer's scope name (no ``/``); an MLP names its layers ``layers.<i>``.
 
-    Calling it returns the list of the ``nout`` activations.
+    Calling it returns the list of the ``nout`` activations, or the activation itself (a Value) when ``nout == 1``.
     """
 
     def __init__(self, nin: int, nout: int, activation: str = "tanh", init: str = "xavier", seed: Seed = None,
@@ -231,12 +234,15 @@ class Layer(Module):
         act = "linear" if self._softmax else self.activation
         return [Neuron.from_values(row, b, act) for row, b in zip(self.W, self.b)]
 
-    def __call__(self, x) -> list:
-        """The ``nout`` activations; ValueError if ``len(x) != nin``."""
-        return self._forward(_inputs("Layer", x, self.nin))
+    def __call__(self, x) -> Union[Value, list]:
+        """The list of the ``nout`` activations (the Value itself when ``nout == 1``); ValueError if ``len(x) != nin``.
+        """
+        out = self._forward(_inputs("Layer", x, self.nin))
+        return out[0] if len(out) == 1 else out
 
     def _forward(self, xs: list) -> list:
-        # xs is already a list of Values of the right length: the MLP checks its input once
+        # xs is already a list of Values of the right length: the MLP checks its input once. Always a list (a layer
+        # of one neuron inside an MLP feeds the next layer a list of one); only the public calls unwrap.
         if self.scopes == "none":
             return self._compute(xs)
         with scope(self.name):
@@ -301,8 +307,8 @@ class MLP(Module):
         seed: an int (the same seed gives the same weights), None, or a ``random.Random`` to draw from.
         scopes: ``"layer"``, ``"neuron"`` or ``"none"`` (see the module docstring).
 
-    ``mlp(x)`` returns the list of ``nouts[-1]`` outputs; ``mlp.layers[l]`` is layer l+1 of the lectures
-    (``layers[0]`` takes the input).
+    ``mlp(x)`` returns the list of ``nouts[-1]`` outputs, or the output itself (a Value) when ``nouts[-1] == 1``;
+    ``mlp.layers[l]`` is layer l+1 of the lectures (``layers[0]`` takes the input).
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: Union[str, Sequence[str]] = "tanh",
@@ -336,12 +342,12 @@ class MLP(Module):
         for name, p in self.named_parameters():
             p.label = name
 
-    def __call__(self, x) -> list:
-        """The list of outputs ``a[L]``; ValueError if ``len(x) != nin``."""
+    def __call__(self, x) -> Union[Value, list]:
+        """The list of outputs ``a[L]`` (the Value itself for a single output); ValueError if ``len(x) != nin``."""
         xs = _inputs("MLP", x, self.nin)
         for layer in self.layers:
             xs = layer._forward(xs)
-        return xs
+        return xs[0] if len(xs) == 1 else xs
 
     def named_tensors(self) -> list:
         return [ParamTensor(f"layers.{i}.{t.name}", t.values, t.is_bias)

@@ -1,9 +1,11 @@
 """Losses for one sample, softmax and the L2 penalty.
 
-Every loss is called as ``loss(outputs, target)`` where ``outputs`` is what a model call returns (a list of Values,
-one per output) and ``target`` is the sample's target. It returns one Value: the loss of that sample, averaged over
-the outputs where a loss is elementwise. ``nn.train.fit`` averages it over the batch. With plain floats as outputs
-the same functions return plain floats (handy for checking numbers by hand).
+Every loss is called as ``loss(outputs, target)`` where ``outputs`` is what a model call returns: a list of Values,
+one per output, or a single Value (a model with one output returns the Value itself; a lone Value counts as a list
+of one). ``target`` is the sample's target. It returns one Value: the loss of that sample, averaged over the outputs
+where a loss is elementwise. ``nn.train.fit`` averages it over the batch. With plain floats as outputs (a list, or
+one float, as ``model.predict`` gives them) the same functions return plain floats (handy for checking numbers by
+hand). ``softmax`` and ``log_softmax`` return the form they are given: a list for a list, a single one for a single.
 
 Targets are data, never Values: a number (for a single output) or a list of numbers, or a class index for the
 categorical losses. A target out of range (a probability outside [0, 1], a class index outside 0..n-1, a hinge label
@@ -44,23 +46,38 @@ __all__ = [
     "accuracy_rule",
     "check_targets",
     "check_class_index",
+    "single_output",
+    "as_outputs",
 ]
 
 Number = Union[int, float]
-Outputs = Sequence[Union[Value, Number]]
+Outputs = Union[Value, Number, Sequence[Union[Value, Number]]]
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # argument checks
 # ---------------------------------------------------------------------------------------------------------------
+def single_output(outputs: object) -> bool:
+    """True if ``outputs`` is one output (a Value or a real number) rather than a list of them."""
+    return isinstance(outputs, Value) or (isinstance(outputs, numbers.Real) and not isinstance(outputs, bool))
+
+
+def as_outputs(outputs: object) -> list:
+    """What a model call (or ``predict``) returns, as a list: a single Value or number becomes a list of one."""
+    return [outputs] if single_output(outputs) else list(outputs)  # type: ignore[call-overload]
+
+
 def _outputs(where: str, outputs: object) -> list:
-    if isinstance(outputs, (Value, numbers.Number, str, bytes)):
-        raise TypeError(f"{where}: outputs must be a list of Values (what a model call returns), got "
-                        f"{describe(outputs)}; wrap a single output in a list: [{type(outputs).__name__}]")
+    if single_output(outputs):
+        return [outputs]
+    if isinstance(outputs, (numbers.Number, str, bytes)):
+        raise TypeError(f"{where}: outputs must be a Value or a list of Values (what a model call returns), got "
+                        f"{describe(outputs)}")
     try:
         ys = list(outputs)
     except TypeError:
-        raise TypeError(f"{where}: outputs must be a list of Values, got {describe(outputs)}") from None
+        raise TypeError(f"{where}: outputs must be a Value or a list of Values (what a model call returns), got "
+                        f"{describe(outputs)}") from None
     if not ys:
         raise ValueError(f"{where}: outputs is empty")
     for i, y in enumerate(ys):
@@ -224,30 +241,33 @@ def hinge(scores: Outputs, target):
 # ---------------------------------------------------------------------------------------------------------------
 # multi-class
 # ---------------------------------------------------------------------------------------------------------------
-def softmax(logits: Outputs) -> list:
+def softmax(logits: Outputs) -> Union[list, Value, float]:
     """``softmax(z)_i = exp(z_i) / Σ_j exp(z_j)``, computed as exp(z_i - max z) / Σ_j exp(z_j - max z).
 
-    Returns a list (of Values if any logit is a Value, else of floats). ``softmax([1.8, 0.9, 0.68])`` is about
-    ``[0.58, 0.23, 0.19]``.
+    Returns a list (of Values if any logit is a Value, else of floats); a single logit gives a single 1.0 (a Value
+    for a Value). ``softmax([1.8, 0.9, 0.68])`` is about ``[0.58, 0.23, 0.19]``.
     """
     zs = _outputs("softmax", logits)
     m = _finite_logits("softmax", zs)
     es = [ag.exp(z - m) for z in zs]
     s = ag.sum(es) if _any_value(es) else sum(es, 0.0)
-    return [e / s for e in es]
+    out = [e / s for e in es]
+    return out[0] if single_output(logits) else out
 
 
-def log_softmax(logits: Outputs) -> list:
+def log_softmax(logits: Outputs) -> Union[list, Value, float]:
     """``log softmax(z)_i = z_i - log Σ_j exp(z_j)``, computed as (z_i - m) - log Σ_j exp(z_j - m), m = max z.
 
-    Stable for large logits (``log_softmax([1000, 0])`` is ``[0, -1000]``, not nan).
+    Stable for large logits (``log_softmax([1000, 0])`` is ``[0, -1000]``, not nan). A list for a list of logits, a
+    single one for a single logit.
     """
     zs = _outputs("log_softmax", logits)
     m = _finite_logits("log_softmax", zs)
     shifted = [z - m for z in zs]
     es = [ag.exp(d) for d in shifted]
     log_s = ag.log(ag.sum(es) if _any_value(es) else sum(es, 0.0))
-    return [d - log_s for d in shifted]
+    out = [d - log_s for d in shifted]
+    return out[0] if single_output(logits) else out
 
 
 def cross_entropy(logits: Outputs, class_index: int):
@@ -375,27 +395,28 @@ def _argmax(xs: Iterable[float]) -> int:
     return best_i
 
 
-def _correct_class(outputs: list, target) -> bool:
-    return _argmax(_data(o) for o in outputs) == int(target)
+# the rules take the outputs as a model call returns them: a list, or the single Value itself
+def _correct_class(outputs, target) -> bool:
+    return _argmax(_data(o) for o in as_outputs(outputs)) == int(target)
 
 
-def _correct_prob(outputs: list, target) -> bool:
+def _correct_prob(outputs, target) -> bool:
     ts = [target] if isinstance(target, numbers.Number) else list(target)
-    return all((_data(o) >= 0.5) == (t >= 0.5) for o, t in zip(outputs, ts))
+    return all((_data(o) >= 0.5) == (t >= 0.5) for o, t in zip(as_outputs(outputs), ts))
 
 
-def _correct_logit(outputs: list, target) -> bool:
+def _correct_logit(outputs, target) -> bool:
     ts = [target] if isinstance(target, numbers.Number) else list(target)
-    return all((_data(o) >= 0.0) == (t >= 0.5) for o, t in zip(outputs, ts))
+    return all((_data(o) >= 0.0) == (t >= 0.5) for o, t in zip(as_outputs(outputs), ts))
 
 
-def _correct_sign(outputs: list, target) -> bool:
+def _correct_sign(outputs, target) -> bool:
     ts = [target] if isinstance(target, numbers.Number) else list(target)
-    return all((_data(o) > 0.0) == (t > 0.0) for o, t in zip(outputs, ts))
+    return all((_data(o) > 0.0) == (t > 0.0) for o, t in zip(as_outputs(outputs), ts))
 
 
-def _correct_dist(outputs: list, target) -> bool:
-    return _argmax(_data(o) for o in outputs) == _argmax(target)
+def _correct_dist(outputs, target) -> bool:
+    return _argmax(_data(o) for o in as_outputs(outputs)) == _argmax(target)
 
 
 _ACCURACY: dict = {
@@ -411,7 +432,8 @@ _ACCURACY: dict = {
 def accuracy_rule(loss: Union[str, Callable]) -> Callable | None:
     """``correct(outputs, target) -> bool`` for a classification loss, None for regression and unknown losses.
 
-    Class losses: argmax of the outputs equals the class. Binary: probability >= 0.5 (logit >= 0, score > 0 for
-    hinge) matches target >= 0.5 (> 0 for hinge), for every output.
+    ``outputs`` is what the model call returns (a list, or a single Value or float). Class losses: argmax of the
+    outputs equals the class. Binary: probability >= 0.5 (logit >= 0, score > 0 for hinge) matches target >= 0.5
+    (> 0 for hinge), for every output.
     """
     return _ACCURACY.get(get_loss(loss))

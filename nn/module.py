@@ -4,8 +4,10 @@ A module owns its parameters as *tensors*: a scalar Value, a list of Values (a b
 lists (a weight matrix ``W[j][k]``, the weight from input k to neuron j). Everything else (the flat parameter list,
 readable names, ``state_dict``, files) is derived from the subclass's :meth:`Module.named_tensors`.
 
-Calling a module always returns a **list of Values**, one per output (also for a single output and for a single
-:class:`~nn.layers.Neuron`): losses, ``fit``, ``nn.delta`` and ``to_torch`` all use that one convention.
+Calling a module returns a **list of Values, one per output, or the Value itself when there is a single output**
+(a :class:`~nn.layers.Neuron`, a layer of one neuron, an MLP ending in one), as micrograd does; :meth:`Module.predict`
+follows the call (a list of floats, or one float). Losses, ``fit``, ``evaluate`` and the accuracy rules take either
+form; ``nn.delta`` and ``to_torch`` work on the layers' vectors and are the same for both.
 
 Files are JSON, never pickle (loading a pickle runs code). ``save`` writes a temporary file in the target directory
 and renames it over the target, so a crash never leaves a half-written model. ``load`` rejects anything that is not
@@ -24,7 +26,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from typing import NamedTuple, Union
 
-from autograd_core import Value, atomic_write, no_grad
+from autograd_core import Value, no_grad
+from autograd_core.files import atomic_write
 
 from .export import to_torch
 
@@ -182,13 +185,13 @@ class Module(ABC):
     """Abstract base class: subclasses implement ``__call__``, :meth:`named_tensors` and :meth:`config`.
 
     ``module(x)`` takes a sequence of numbers or Values (:func:`check_input`) and returns a list of Values (one per
-    output). Optional: :meth:`dense_layers` (for ``nn.delta`` and ``to_torch``) and a ``from_config`` classmethod
-    registered with :func:`register_model` (for :func:`load`).
+    output), or the Value itself for a module with a single output. Optional: :meth:`dense_layers` (for ``nn.delta``
+    and ``to_torch``) and a ``from_config`` classmethod registered with :func:`register_model` (for :func:`load`).
     """
 
     @abstractmethod
-    def __call__(self, x) -> list:
-        """The module's outputs for input ``x``: always a list of Values."""
+    def __call__(self, x) -> Union[Value, list]:
+        """The module's outputs for input ``x``: a list of Values, or the Value itself for a single output."""
 
     # ------------------------------------------------------------------ structure (subclasses)
     @abstractmethod
@@ -216,15 +219,22 @@ class Module(ABC):
         """Number of scalar parameters (``MLP(1, [2, 2, 1])`` has 13)."""
         return len(self.named_parameters())
 
-    def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0.0 (leaves accumulate across ``backward`` calls)."""
-        for p in self.parameters():
-            p.grad = 0.0
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set every parameter's ``.grad`` to 0.0 (leaves accumulate across ``backward`` calls).
 
-    def predict(self, x) -> list:
-        """``module(x)`` as plain floats, computed under ``no_grad`` (no graph is kept)."""
+        ``set_to_none=True`` sets them to None instead, as PyTorch does: backward accumulates onto a None grad
+        from 0.0, and the optimizers skip a parameter whose grad is still None (no gradient reached it).
+        """
+        zero = None if set_to_none else 0.0
+        for p in self.parameters():
+            p.grad = zero
+
+    def predict(self, x) -> Union[float, list]:
+        """``module(x)`` as plain floats, computed under ``no_grad`` (no graph is kept): a list of floats, one per
+        output, or the float itself for a single output (the same form as the call)."""
         with no_grad():
-            return [v.data for v in self(x)]
+            out = self(x)
+        return out.data if isinstance(out, Value) else [v.data for v in out]
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:

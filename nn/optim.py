@@ -12,7 +12,9 @@ The update rules (g is the gradient, t the step counting from 1):
 * :class:`Adam`: ``g ← g + weight_decay·θ``; ``m ← β1 m + (1-β1) g``; ``v ← β2 v + (1-β2) g²``;
   ``θ ← θ - lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + eps)``.
 
-Both match ``torch.optim.SGD`` / ``torch.optim.Adam`` with the same arguments.
+Both match ``torch.optim.SGD`` / ``torch.optim.Adam`` with the same arguments. As in PyTorch, a parameter whose
+``.grad`` is None (``zero_grad(set_to_none=True)`` or ``p.grad = None``, and no backward reached it since) is
+skipped: neither updated nor decayed, and its momentum or moments are left as they were.
 """
 
 from __future__ import annotations
@@ -105,10 +107,11 @@ class Optimizer(ABC):
                              "it must return a finite number >= 0")
         return float(value)
 
-    def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0.0."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set every parameter's ``.grad`` to 0.0, or to None with ``set_to_none=True`` (PyTorch's way)."""
+        zero = None if set_to_none else 0.0
         for p in self.params:
-            p.grad = 0.0
+            p.grad = zero
 
     @abstractmethod
     def step(self) -> None:
@@ -139,15 +142,23 @@ class SGD(Optimizer):
         wd, mu = self.weight_decay, self.momentum
         if mu == 0.0 and wd == 0.0:
             for p in self.params:
-                p.data -= lr * p.grad
+                g = p.grad
+                if g is not None:
+                    p.data -= lr * g
         elif mu == 0.0:
             for p in self.params:
-                p.data -= lr * (p.grad + wd * p.data)
+                g = p.grad
+                if g is not None:
+                    p.data -= lr * (g + wd * p.data)
         else:
             vel = self.velocity
             first = self.steps == 0
             for i, p in enumerate(self.params):
-                g = p.grad + wd * p.data if wd else p.grad
+                g = p.grad
+                if g is None:
+                    continue
+                if wd:
+                    g = g + wd * p.data
                 v = g if first else mu * vel[i] + g
                 vel[i] = v
                 p.data -= lr * v
@@ -185,7 +196,11 @@ class Adam(Optimizer):
         wd, eps, m, v = self.weight_decay, self.eps, self.m, self.v
         sqrt = math.sqrt
         for i, p in enumerate(self.params):
-            g = p.grad + wd * p.data if wd else p.grad
+            g = p.grad
+            if g is None:
+                continue
+            if wd:
+                g = g + wd * p.data
             m[i] = mi = b1 * m[i] + (1.0 - b1) * g
             v[i] = vi = b2 * v[i] + (1.0 - b2) * g * g
             p.data -= lr * (mi / c1) / (sqrt(vi / c2) + eps)
@@ -201,11 +216,13 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     The norm is computed as ``m · sqrt(Σ (g/m)²)`` with ``m = max |g|``, so gradients around 1e200 (whose squares
     overflow) still give the right, finite norm. Returns the norm before clipping. A nan or infinite gradient is a
     ValueError (the gradients are already broken: lower the learning rate or look with
-    ``autograd_core.detect_anomaly()``).
+    ``autograd_core.detect_anomaly()``). Parameters whose grad is None are left out, as in PyTorch.
     """
-    ps = _params("clip_grad_norm", params)
+    ps = [p for p in _params("clip_grad_norm", params) if p.grad is not None]
     limit = _number("clip_grad_norm", "max_norm", max_norm, 0.0, lo_open=True)
     grads = [p.grad for p in ps]
+    if not grads:
+        return 0.0
     if not all(map(math.isfinite, grads)):
         norm = math.nan if any(g != g for g in grads) else math.inf
         raise ValueError(f"clip_grad_norm: the gradient norm is {norm!r}; a gradient is nan or infinite "
@@ -223,11 +240,13 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
 
 
 def clip_grad_value(params: Iterable[Value], limit: float) -> None:
-    """Clamp every gradient into ``[-limit, limit]`` (nan gradients are a ValueError)."""
+    """Clamp every gradient into ``[-limit, limit]`` (nan gradients are a ValueError; None grads are left alone)."""
     ps = _params("clip_grad_value", params)
     c = _number("clip_grad_value", "limit", limit, 0.0, lo_open=True)
     for p in ps:
         g = p.grad
+        if g is None:
+            continue
         if g != g:
             raise ValueError(f"clip_grad_value: the gradient of {p.label or 'a parameter'} is nan")
         if g > c:

@@ -146,7 +146,8 @@ def batch_loss(model: Module, xb: Sequence, yb: Sequence, loss: Union[str, Calla
                weights: list | None = None) -> tuple:
     """One batch's outputs and loss ``L = (1/m) Σ_i loss(model(x_i), y_i) + (λ/2) Σ w²`` (λ = ``l2``).
 
-    Returns ``(outputs, L)``, ``outputs[i] = model(xb[i])``. The penalty covers ``weights`` (default
+    Returns ``(outputs, L)``, ``outputs[i] = model(xb[i])`` (a list of Values, or a Value for a model with a single
+    output). The penalty covers ``weights`` (default
     ``model.weights()``: biases are not regularised). This is what :func:`fit` differentiates at every step and
     what :func:`nn.delta.check` compares with the delta rule.
     """
@@ -172,7 +173,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
     """Train ``model`` on ``(X, y)`` for ``epochs`` passes and return the :class:`History`.
 
     Args:
-        model: an nn module; ``model(x)`` returns a list of Values.
+        model: an nn module; ``model(x)`` returns a list of Values (a Value for a single output).
         X, y: examples and targets (one target per example, in the form the loss takes).
         loss: a per-example loss ``loss(outputs, target) -> Value`` or a name from :data:`nn.losses.LOSSES`.
         optimizer: an :class:`nn.optim.SGD`, :class:`nn.optim.Adam` or any object with ``zero_grad()`` and
@@ -183,7 +184,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
         l2: λ of the weight penalty (λ/2) Σ w² added to every step's loss (biases are not regularised).
         shuffle, seed: example order per epoch; a seed makes the whole run reproducible.
         accuracy: None (automatic: recorded for classification losses), False (never), or a callable
-            ``correct(outputs, target) -> bool``.
+            ``correct(outputs, target) -> bool`` (``outputs`` as the model call returns them).
         callback: called as ``callback(history)`` after every epoch; return True to stop.
 
     Raises :class:`TrainingDiverged` (a FloatingPointError carrying the history) if the loss becomes nan or

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import autograd_core as ag
 import nn
 from autograd_core import AnomalyError, Value
+from autograd_core.files import atomic_write
 from autograd_core.testing import expressions_and_inputs
 
 
@@ -295,7 +296,7 @@ def test_a_save_killed_outright_leaves_the_target_intact_and_at_most_one_hidden_
 
     target = tmp_path / "model.json"
     target.write_text("old")
-    code = ("import os, signal, sys; from autograd_core import atomic_write\n"
+    code = ("import os, signal, sys; from autograd_core.files import atomic_write\n"
             "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
             "atomic_write(sys.argv[1], 'new' * 1000)\n")
     done = subprocess.run([sys.executable, "-c", code, str(target)], timeout=60)
@@ -311,7 +312,7 @@ def test_a_save_killed_outright_leaves_the_target_intact_and_at_most_one_hidden_
 
     monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="disk full"):
-        ag.atomic_write(target, "new")
+        atomic_write(target, "new")
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"] and target.read_text() == "old"
 
 

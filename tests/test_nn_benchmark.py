@@ -38,7 +38,7 @@ def test_copy_of_micrograd_weights_gives_the_same_outputs():
     ours = nn.MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=0)
     bench.copy_micrograd_weights(theirs, ours)
     for x in ([0.5, -0.3], [1.2, 0.8], [-1.0, 0.25]):
-        assert ours.predict(x)[0] == theirs(list(map(MicrogradValue, x))).data
+        assert ours.predict(x) == theirs(list(map(MicrogradValue, x))).data
 
 
 def test_run_loss_trajectories_agree_with_micrograd():

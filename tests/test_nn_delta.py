@@ -119,7 +119,7 @@ def test_forward_keeps_every_z_and_a():
     z11 = layer1.b[0].data + layer1.W[0][0].data * 0.7
     assert fw.z[1][0] == z11
     assert fw.a[1][0] == ag.sigmoid(z11)
-    assert fw.a[3] == model.predict([0.7])  # bit for bit the engine's forward
+    assert fw.a[3] == [model.predict([0.7])]  # bit for bit the engine's forward (a layer vector of one)
 
 
 def test_squared_error_with_sigmoid_output_lecture_formula():

@@ -56,18 +56,38 @@ def test_weights_leave_biases_out():
     assert neuron.weights() == neuron.w
 
 
-def test_every_call_returns_a_list():
-    assert isinstance(nn.Neuron(2, seed=0)([1.0, 2.0]), list)
-    assert len(nn.Neuron(2, seed=0)([1.0, 2.0])) == 1
-    assert len(nn.Layer(2, 1, seed=0)([1.0, 2.0])) == 1
-    out = nn.MLP(2, [4, 1], seed=0)([1.0, 2.0])
-    assert isinstance(out, list) and len(out) == 1 and isinstance(out[0], Value)
-    assert len(nn.MLP(2, [4, 3], seed=0)([1.0, 2.0])) == 3
+def test_a_call_returns_a_list_or_the_single_output_itself_as_micrograd():
+    # micrograd 0.1.0: Neuron returns a Value, Layer `out[0] if len(out) == 1 else out`, MLP the last layer's result
+    assert isinstance(nn.Neuron(2, seed=0)([1.0, 2.0]), Value)
+    assert isinstance(nn.Layer(2, 1, seed=0)([1.0, 2.0]), Value)
+    assert isinstance(nn.MLP(2, [4, 1], seed=0)([1.0, 2.0]), Value)
+    assert isinstance(nn.MLP(2, [4, 1], seed=0, output_activation="softmax")([1.0, 2.0]), Value)
+    for out, n in ((nn.Layer(2, 3, seed=0)([1.0, 2.0]), 3), (nn.MLP(2, [4, 3], seed=0)([1.0, 2.0]), 3),
+                   (nn.MLP(2, [4, 2], seed=0, output_activation="softmax")([1.0, 2.0]), 2)):
+        assert isinstance(out, list) and len(out) == n and all(isinstance(v, Value) for v in out)
+
+
+def test_a_hidden_layer_of_one_neuron_still_feeds_the_next_layer():
+    model = nn.MLP(2, [1, 3, 1], activation="tanh", seed=0)  # micrograd would pass the next layer a bare Value
+    out = model([0.5, -1.0])
+    h = model.layers[0].W[0][0].data * 0.5 + model.layers[0].W[0][1].data * -1.0 + model.layers[0].b[0].data
+    assert isinstance(out, Value)
+    assert model.layers[1]([math.tanh(h)])[0].data == pytest.approx(math.tanh(
+        model.layers[1].b[0].data + model.layers[1].W[0][0].data * math.tanh(h)), rel=1e-15)
+
+
+def test_predict_has_the_form_of_the_call():
+    for model in (nn.Neuron(2, seed=0), nn.Layer(2, 1, seed=0), nn.MLP(2, [3, 1], seed=0)):
+        out, floats = model([0.1, 0.2]), model.predict([0.1, 0.2])
+        assert type(floats) is float and floats == out.data
+    for model in (nn.Layer(2, 3, seed=0), nn.MLP(2, [3, 2], seed=0)):
+        out, floats = model([0.1, 0.2]), model.predict([0.1, 0.2])
+        assert all(type(f) is float for f in floats) and floats == [v.data for v in out]
 
 
 def test_neuron_sum_is_one_node():
     model = nn.MLP(3, [2], activation="tanh", output_activation="linear", seed=0)
-    z = model([1.0, 2.0, 3.0])[0]
+    z = model([1.0, 2.0, 3.0])[0]  # two outputs: a list
     assert z.op == "sum"
     assert len(z.parents) == 4  # b + three products
     assert z.parents[0] is model.layers[0].b[0]
@@ -76,7 +96,7 @@ def test_neuron_sum_is_one_node():
 
 def test_scopes_cluster_values_by_layer():
     model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
-    out = model([0.5, -1.0])[0]
+    out = model([0.5, -1.0])
     order = ag.topological_order(out)
     interior = [v for v in order if not v.is_leaf]
     assert {v.scope for v in interior} == {"layers.0", "layers.1"}
@@ -87,12 +107,12 @@ def test_scopes_cluster_values_by_layer():
 
 def test_neuron_scopes_and_no_scopes():
     model = nn.MLP(2, [3, 1], seed=0, scopes="neuron")
-    out = model([0.5, -1.0])[0]
+    out = model([0.5, -1.0])
     scopes = {v.scope for v in ag.topological_order(out) if not v.is_leaf}
     assert scopes == {"layers.0/neuron0", "layers.0/neuron1", "layers.0/neuron2", "layers.1/neuron0"}
     plain = nn.MLP(2, [3, 1], seed=0, scopes="none")
-    assert all(v.scope is None for v in ag.topological_order(plain([0.5, -1.0])[0]))
-    assert plain([0.5, -1.0])[0].data == out.data
+    assert all(v.scope is None for v in ag.topological_order(plain([0.5, -1.0])))
+    assert plain([0.5, -1.0]).data == out.data
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
@@ -225,7 +245,7 @@ def test_layer_neurons_are_views_sharing_parameters():
     assert len(neurons) == 3
     assert neurons[1].w[0] is layer.W[1][0] and neurons[1].b is layer.b[1]
     x = [0.3, -0.2]
-    assert neurons[2](x)[0].data == layer(x)[2].data
+    assert neurons[2](x).data == layer(x)[2].data
 
 
 def test_predict_returns_floats_without_graph():
@@ -237,10 +257,14 @@ def test_predict_returns_floats_without_graph():
 
 def test_zero_grad():
     model = nn.MLP(2, [3, 1], seed=0)
-    model([1.0, 1.0])[0].backward()
+    model([1.0, 1.0]).backward()
     assert any(p.grad != 0.0 for p in model.parameters())
     model.zero_grad()
     assert all(p.grad == 0.0 for p in model.parameters())
+    model.zero_grad(set_to_none=True)  # PyTorch's way: backward then accumulates from 0
+    assert all(p.grad is None for p in model.parameters())
+    model([1.0, 1.0]).backward()
+    assert all(type(p.grad) is float for p in model.parameters())
 
 
 def test_reprs():

@@ -73,10 +73,10 @@ def test_logistic_regression_graph_gradients():
     for y in (0.0, 1.0):
         a = neuron(x)
         loss = L.binary_cross_entropy(a, y)
-        expected = -y * math.log(a[0].data) - (1 - y) * math.log(1 - a[0].data)
+        expected = -y * math.log(a.data) - (1 - y) * math.log(1 - a.data)
         assert loss.data == pytest.approx(expected, rel=1e-14)
         grads = ag.gradients(loss, neuron.w + [neuron.b])
-        err = a[0].data - y
+        err = a.data - y
         assert grads == pytest.approx([err * xi for xi in x] + [err], rel=1e-12)
 
 
@@ -162,7 +162,9 @@ def test_l2_penalty_leaves_biases_out():
     (lambda: L.mse(vals(1), math.nan), ValueError, "must be finite"),
     (lambda: L.mse(vals(1), "1"), TypeError, "target must be a number"),
     (lambda: L.mse(vals(1), Value(1.0)), TypeError, "targets are data"),
-    (lambda: L.mse(Value(1.0), 1.0), TypeError, "wrap a single output in a list"),
+    (lambda: L.mse("1.0", 1.0), TypeError, "outputs must be a Value or a list of Values"),
+    (lambda: L.mse(True, 1.0), TypeError, "outputs must be a Value or a list of Values.*got bool"),
+    (lambda: L.mse(3, [1.0, 2.0]), ValueError, r"1 output\(s\) but 2 target\(s\)"),
     (lambda: L.mse([], []), ValueError, "outputs is empty"),
     (lambda: L.mse(["a"], [1.0]), TypeError, r"outputs\[0\]"),
     (lambda: L.l2_penalty(nn.MLP(1, [1], seed=0), -1.0), ValueError, "lam must be a finite number >= 0"),
@@ -207,3 +209,50 @@ def test_target_checks_are_public():
         L.check_class_index("c", 3, 3)
     with pytest.raises(TypeError, match="c: the target must be a class index"):
         L.check_class_index("c", True, 3)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# a model with one output returns the Value itself (micrograd's convention): every loss takes either form
+# ---------------------------------------------------------------------------------------------------------------
+SINGLE = [("mse", 0.3), ("half_mse", 0.3), ("binary_cross_entropy", 1.0), ("binary_cross_entropy", 0.25),
+          ("binary_cross_entropy_with_logits", 0.0), ("hinge", -1.0), ("cross_entropy", 0),
+          ("categorical_cross_entropy", 0), ("kl_divergence", [1.0])]
+
+
+@pytest.mark.parametrize(("name", "target"), SINGLE, ids=[f"{n}-{t}" for n, t in SINGLE])
+def test_a_single_output_is_a_list_of_one(name, target):
+    loss = L.LOSSES[name]
+    alone, listed = Value(0.4), Value(0.4)
+    a, b = loss(alone, target), loss([listed], target)
+    assert isinstance(a, Value) and a.data == b.data
+    a.backward()
+    b.backward()
+    assert alone.grad == listed.grad
+    plain = loss(0.4, target)  # a float, as predict gives it for a single output
+    assert type(plain) is float and plain == loss([0.4], target) == pytest.approx(a.data, rel=1e-15)
+
+
+def test_softmax_and_log_softmax_return_the_form_they_are_given():
+    z = Value(3.0)
+    one = L.softmax(z)
+    assert isinstance(one, Value) and one.data == 1.0
+    assert L.softmax(3.0) == 1.0 and L.log_softmax(3.0) == 0.0
+    assert isinstance(L.log_softmax(z), Value) and L.log_softmax(z).data == 0.0
+    assert isinstance(L.softmax([z]), list) and len(L.softmax([z])) == 1
+
+
+@pytest.mark.parametrize(("name", "target", "output", "correct"), [
+    ("binary_cross_entropy", 1, 0.7, True), ("binary_cross_entropy", 0, 0.7, False),
+    ("binary_cross_entropy_with_logits", 1, -0.5, False), ("hinge", -1, -0.2, True),
+    ("cross_entropy", 0, 5.0, True), ("kl_divergence", [1.0], 0.3, True),
+])
+def test_accuracy_rules_take_either_form(name, target, output, correct):
+    rule = L.accuracy_rule(name)
+    for form in (Value(output), [Value(output)], output, [output]):
+        assert rule(form, target) is correct
+
+
+def test_a_string_is_not_an_output():
+    for bad in ("0.5", b"0.5", True, 1j):
+        with pytest.raises(TypeError, match=r"mse: outputs must be a Value or a list of Values"):
+            L.mse(bad, 0.5)

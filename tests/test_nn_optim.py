@@ -104,7 +104,7 @@ def test_optimizers_match_torch():
 
 def test_zero_grad_and_module_params():
     model = nn.MLP(2, [2, 1], seed=0)
-    model([1.0, 2.0])[0].backward()
+    model([1.0, 2.0]).backward()
     opt = SGD(model, lr=0.1)  # a module is accepted as its parameters
     assert opt.params == model.parameters()
     opt.zero_grad()

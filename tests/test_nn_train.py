@@ -32,7 +32,7 @@ def test_xor_is_learned_to_100_percent():
     assert result.accuracy == 1.0
     assert result.loss < 0.01
     assert history.accuracy[-1] == 1.0
-    assert [int(model.predict(x)[0] > 0) for x in XOR_X] == XOR_Y
+    assert [int(model.predict(x) > 0) for x in XOR_X] == XOR_Y
 
 
 def test_a_single_neuron_cannot_learn_xor():
@@ -294,8 +294,29 @@ def test_batch_loss_is_the_mean_loss_plus_the_penalty():
     model = nn.MLP(2, [3, 1], seed=0)
     X, y = [[0.5, -1.0], [1.0, 2.0]], [0.3, -0.2]
     outs, total = nn.train.batch_loss(model, X, y, "mse", l2=0.1)
-    assert [o[0].data for o in outs] == [model.predict(x)[0] for x in X]
+    assert [o.data for o in outs] == [model.predict(x) for x in X]  # one output: Values, and floats
     expected = sum(mse(model(x), t).data for x, t in zip(X, y)) / 2 + l2_penalty(model, 0.1).data
     assert total.data == pytest.approx(expected, rel=1e-14)
     with pytest.raises(ValueError, match="batch is empty"):
         nn.train.batch_loss(model, [], [], "mse")
+
+
+def test_fit_and_evaluate_a_model_with_one_output():
+    # the model call returns the Value itself: fit, evaluate, batch_loss and the accuracy rules all take it
+    X, y = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 0, 0, 1]  # AND
+    for model in (nn.Neuron(2, activation="sigmoid", seed=0), nn.Layer(2, 1, activation="sigmoid", seed=0),
+                  nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0)):
+        seen = []
+
+        def correct(outputs, target, seen=seen):
+            seen.append(outputs)
+            return (outputs.data >= 0.5) == (target >= 0.5)
+
+        history = nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model, lr=2.0), epochs=200, progress=False,
+                         accuracy=correct)
+        assert seen and all(isinstance(o, ag.Value) for o in seen)  # a custom rule gets what the model returns
+        result = nn.evaluate(model, X, y, "binary_cross_entropy")
+        assert result.accuracy == 1.0 == history.accuracy[-1]
+        outs, total = nn.train.batch_loss(model, X, y, "binary_cross_entropy")
+        assert all(isinstance(o, ag.Value) for o in outs) and total.data == pytest.approx(result.loss, rel=1e-12)
+        assert [round(model.predict(x)) for x in X] == y

@@ -26,7 +26,7 @@ TEST_COMMAND = 'python3 -m venv .venv && .venv/bin/pip install -q -e ".[all]" &&
 DEMO_COMMAND = 'python3 -m venv .venv && .venv/bin/pip install -q -e ".[demos]" && .venv/bin/python -m demos.moons'
 # the documents whose figures this project keeps in one place (docs/readme/nn.md and the other guides: see the issue)
 DOCS = [ROOT / "docs" / "tutorial.md"] + [ROOT / "docs" / "readme" / f"{n}.md" for n in ("demos", "functional",
-                                                                                       "testing")]
+                                                                                       "testing", "nn")]
 
 
 def _readme() -> str:

@@ -165,13 +165,25 @@ def test_apply_checks_its_arguments():
 
 
 # ----------------------------------------------------------------------------------------------- repr
-def test_repr_is_short_and_repl_friendly():
+def test_repr_shows_data_and_grad_in_the_shortest_round_trip_form():
     h = Value(1.0).tanh()
     h.label = "h1"
     h.grad = 0.42
-    assert repr(h) == "Value(data=0.7616, grad=0.42, op='tanh', label='h1')"
-    assert repr(Value(2.0)) == "Value(data=2, grad=0)"
-    assert repr(Value(3.0, label="x") * 2) == "Value(data=6, grad=0, op='mul')"
+    assert repr(h) == "Value(data=0.7615941559557649, grad=0.42, op='tanh', label='h1')"
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    assert repr(Value(3.0, label="x") * 2) == "Value(data=6.0, grad=0.0, op='mul')"
+    assert repr(Value(123456789.123)) == "Value(data=123456789.123, grad=0.0)"  # was 1.235e+08
+    assert repr(Value(0.1) + 0.2) == "Value(data=0.30000000000000004, grad=0.0, op='add')"  # nothing hidden
+    assert str(Value(1e-5)) == repr(Value(1e-5)) == "Value(data=1e-05, grad=0.0)"
+    g = Value(2.0)
+    g.grad = None  # PyTorch's set_to_none
+    assert repr(g) == "Value(data=2.0, grad=None)"
+
+
+@pytest.mark.parametrize("x", [0.7615941559557649, 123456789.123, 1e-300, -2.5e17, 0.1, math.inf, -0.0])
+def test_repr_round_trips_the_data(x):
+    text = repr(Value(x))
+    assert float(text.split("data=")[1].split(",")[0]) == x
 
 
 # ----------------------------------------------------------------------------------------------- stability
