@@ -19,14 +19,17 @@ from .anomaly import AnomalyError
 from .check import GradcheckError, gradcheck, gradgradcheck
 from .expr import Expression, ExpressionError, parse_expression
 from .functional import grad, hessian, jacobian, value_and_grad
+from .grading import GradingError, grade_op
 from .graph import gradients, topological_order, zero_grad
 from .html import step_page
 from .ops import OPS, Domain, Op, define_op, get_op
+from .practice import practice
 from .render import draw, render_to, text_tree
 from .switches import anomaly_enabled, current_scope, detect_anomaly, is_grad_enabled, no_grad, scope
 from .trace import Step, backward_steps, explain
 from .value import (
     Value,
+    affine,
     apply,
     cos,
     elu,
@@ -47,6 +50,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "affine",
     "Domain",
     "OPS",
     "Op",
@@ -66,7 +70,9 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "GradcheckError",
+    "GradingError",
     "get_op",
+    "grade_op",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -78,6 +84,7 @@ __all__ = [
     "log",
     "no_grad",
     "parse_expression",
+    "practice",
     "relu",
     "render_to",
     "scope",

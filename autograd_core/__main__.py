@@ -29,6 +29,7 @@ from typing import TextIO
 
 from .expr import Expression, ExpressionError, check_variable_name
 from .graph import gradients, topological_order
+from .practice import add_practice_command, run_practice
 from .value import Value
 
 __all__ = ["main"]
@@ -179,6 +180,9 @@ def _cmd_trace(args: argparse.Namespace, out: TextIO, read_line: Callable[[], st
 
     if args.html is not None:
         _check_output_dir(args.html)
+    elif args.practice is not None:
+        raise InputError("--practice makes the page of --html a practice page: give --html OUT.html too (or use "
+                         "'autograd-core practice' for practice in the terminal)")
     wrt = None
     expression, root, leaves = _build(args)
     if args.wrt is not None:
@@ -188,7 +192,7 @@ def _cmd_trace(args: argparse.Namespace, out: TextIO, read_line: Callable[[], st
                              f"{', '.join(leaves) or 'none'})")
     d = args.digits
     if args.html is not None:
-        count = _write_page(root, args.html, expression.text, d)
+        count = _write_page(root, args.html, expression.text, d, args.practice)
         print(f"wrote {args.html} ({_plural(count, 'step')})", file=out)
     elif args.interactive:
         wait = _is_tty(sys.stdin)
@@ -213,7 +217,7 @@ def _cmd_trace(args: argparse.Namespace, out: TextIO, read_line: Callable[[], st
     return 0
 
 
-def _write_page(root: Value, path: str, title: str, digits: int) -> int:
+def _write_page(root: Value, path: str, title: str, digits: int, practice: str | None = None) -> int:
     """``trace --html``: write the step-through page; returns the number of backward steps."""
     from .html import step_page
     from .render import DotError, DotNotFoundError
@@ -224,7 +228,7 @@ def _write_page(root: Value, path: str, title: str, digits: int) -> int:
                          f"{_HTML_MAX_STEPS}: trace a smaller expression, or leave out --html to print the steps as "
                          "text")
     try:
-        return step_page(root, path, title=title, precision=digits, max_steps=_HTML_MAX_STEPS)
+        return step_page(root, path, title=title, precision=digits, max_steps=_HTML_MAX_STEPS, practice=practice)
     except DotNotFoundError:
         raise CommandError("the step-through page (--html) draws its pictures with Graphviz's dot program, which "
                            f"was not found on PATH; {DotNotFoundError.install}. Without --html, trace prints the "
@@ -346,7 +350,7 @@ examples:
 def _parser() -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
     parser = _Parser(prog=PROG, description=_MAIN_HELP, epilog=_MAIN_EXAMPLES, formatter_class=raw)
-    sub = parser.add_subparsers(dest="command", metavar="{grad,trace,draw}")
+    sub = parser.add_subparsers(dest="command", metavar="{grad,trace,draw,practice}")
     sub.required = True
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -367,6 +371,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="one step at a time; waits for Enter between steps when stdin is a terminal (q quits)")
     t.add_argument("--wrt", metavar="NAME", help="show d f / d NAME as the sum over all paths")
     t.add_argument("--html", metavar="OUT.html", help="write a self-contained step-through page instead")
+    t.add_argument("--practice", choices=("local", "grad", "both"),
+                   help="with --html: a practice page, an answer box per question, mistakes named in the page")
 
     d = sub.add_parser("draw", help="the graph as DOT, SVG, PNG or PDF", description=_DRAW_HELP,
                        epilog=_DRAW_EXAMPLES, formatter_class=raw)
@@ -376,6 +382,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--no-grads", dest="grads", action="store_false", help="do not run backward; no gradients")
     d.add_argument("--max-nodes", type=_positive_int, default=500, metavar="N",
                    help="largest graph to draw (default 500)")
+    add_practice_command(sub)
     return parser
 
 
@@ -400,6 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_grad(args, out)
         elif args.command == "trace":
             code = _cmd_trace(args, out, lambda: input("-- Enter: next step, q: quit -- "))
+        elif args.command == "practice":
+            code = run_practice(args, sys.stdin, out)
         else:
             code = _cmd_draw(args, out)
         out.flush()  # a reader that went away (`| head`) shows here, not at interpreter exit

@@ -77,7 +77,8 @@ def backward_anomaly(node, index: int, upstream, local, before) -> AnomalyError:
     op = node.op_entry
     parent = node.parents[index]
     who = f"'{parent.label}'" if parent.label else f"unlabelled {parent.op or 'leaf'}"
-    where = f"{op.name} at {describe_node(node)} (output {node.data!r}, operands {_operands(node.parents, node.arg, op)})"
+    operands = _operands(node.parents, node.arg, op)
+    where = f"{op.name} at {describe_node(node)} (output {node.data!r}, operands {operands})"
     if not math.isfinite(upstream):
         cause = f"the upstream gradient arriving at this node is already {upstream!r}"
     elif not math.isfinite(local):

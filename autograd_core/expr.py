@@ -468,7 +468,7 @@ def _run(program: tuple, leaves: dict) -> Union[float, Value]:
                 push(apply(_ops.POW, base, arg=exponent))
         else:  # _SUM
             _, col, op, n, has_start = ins
-            start = pop() if has_start else 0.0
+            start = pop() if has_start else (None if op.param is None else 0.0)
             inputs = stack[-n:]
             del stack[-n:]
             push(apply(op, *_lifted(inputs), arg=start))

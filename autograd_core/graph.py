@@ -181,10 +181,9 @@ def backward(root: Value, grad: float = 1.0) -> list:
                 if d is None:
                     for p in ps:
                         p.grad += g
-                else:
-                    datas = tuple(p.data for p in ps)
-                    for i, p in enumerate(ps):
-                        p.grad += g * d(i, datas, v.data, v.arg)
+                else:  # one call gives every local derivative of a variadic node (affine: x's and w's)
+                    for p, dl in zip(ps, d(tuple([p.data for p in ps]), v.data, v.arg)):
+                        p.grad += g * dl
     except BaseException:
         for v, old in zip(order, saved):
             v.grad = old

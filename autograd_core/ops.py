@@ -80,8 +80,8 @@ class Domain:
 REALS = Domain()
 
 # Precedences of written expressions (Python's), so the printer adds only the parentheses the structure needs.
-ATOM, POWER, UNARY, MUL, ADD = 5, 4, 3, 2, 1
-_INFIX = {"+": ADD, "-": ADD, "*": MUL, "/": MUL, "**": POWER}
+ATOM, POWER, UNARY, PREC_MUL, PREC_ADD = 5, 4, 3, 2, 1
+_INFIX = {"+": PREC_ADD, "-": PREC_ADD, "*": PREC_MUL, "/": PREC_MUL, "**": POWER}
 
 
 def _const(c: float, exact: bool) -> tuple:
@@ -101,8 +101,11 @@ class Op:
         arity: number of Value inputs; ``-1`` for a variadic op (``sum``).
         forward: ``forward(*inputs, arg) -> float`` on floats.
         derivs: one local derivative per input, ``d(*inputs, out, arg)``; a variadic op has a single one, called as
-            ``d(index, inputs, out, arg)``. ``None`` marks a constant derivative of 1 (``add``, ``sum``), which
-            backward applies without a call.
+            ``d(inputs, out, arg)`` and returning the tuple of all its local derivatives at once (one call per node,
+            not per input). ``None`` marks a constant derivative of 1 (``add``, ``sum``), which backward applies
+            without a call.
+        counts: for a variadic op, ``(first, step)``: it takes ``first``, ``first + step``, ... inputs (``affine``
+            takes a bias and pairs of weights and inputs: ``(1, 2)``).
         param: name of the op's constant parameter (``exponent`` for ``pow``), or ``None``.
         domains: per input, the :class:`Domain` on which forward and derivatives are defined (used by tests and
             strategies; the forward function itself raises on inputs outside it).
@@ -110,7 +113,8 @@ class Op:
         explainer: optional ``explainer(*inputs, arg) -> (ExceptionType, reason) | None``; see :meth:`explain`.
         symbol: the operator symbol (``+``, ``**``, unary ``-``), or ``None`` for function-call notation.
         notation: how :meth:`write` writes a node: ``"infix"`` (``a + b``), ``"prefix"`` (``-a``), ``"power"``
-            (``a ** c``, c the parameter), ``"rpower"`` (``c ** a``) or ``"call"`` (``tanh(a)``, ``sum(a, b)``).
+            (``a ** c``, c the parameter), ``"rpower"`` (``c ** a``), ``"call"`` (``tanh(a)``, ``sum([a, b])``) or
+            ``"affine"`` (``b + w0 * x0 + w1 * x1`` for reading, a call when exact).
         exponent: which operand is an exponent (an input index, or ``"param"``), so the parser can bound it.
         interval: optional ``interval(op, input_intervals, arg) -> (lo, hi)``: a guaranteed range of the output,
             used by the strategies to keep drawn expressions inside every op's domain.
@@ -122,13 +126,14 @@ class Op:
     """
 
     __slots__ = ("name", "arity", "forward", "derivs", "param", "domains", "param_domain", "explainer", "symbol",
-                 "notation", "exponent", "interval", "sympy", "smooth", "kinks", "doc", "builtin")
+                 "notation", "exponent", "interval", "sympy", "smooth", "kinks", "doc", "builtin", "counts")
 
     def __init__(self, name: str, arity: int, forward: Callable[..., float], derivs: tuple, *,
                  param: str | None = None, domains: tuple | None = None, param_domain: Domain = REALS,
                  explainer: Callable | None = None, symbol: str | None = None, notation: str = "call",
                  exponent=None, interval: Callable | None = None, sympy: Callable | None = None,
-                 smooth: bool = True, kinks: tuple = (), doc: str = "", builtin: bool = False) -> None:
+                 smooth: bool = True, kinks: tuple = (), doc: str = "", builtin: bool = False,
+                 counts: tuple = (1, 1)) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"define_op: name must be an identifier such as 'my_sin', got {name!r}")
         if arity not in (-1, 1, 2):
@@ -143,12 +148,20 @@ class Op:
         self.domains = domains if domains is not None else (REALS,) * n
         self.symbol, self.notation, self.exponent, self.interval = symbol, notation, exponent, interval
         self.sympy, self.smooth, self.kinks, self.doc, self.builtin = sympy, smooth, kinks, doc, builtin
+        self.counts = counts
+
+    def takes(self, n: int) -> bool:
+        """Whether the op takes ``n`` inputs (its arity, or for a variadic op one of its :attr:`counts`)."""
+        if self.arity != -1:
+            return n == self.arity
+        first, step = self.counts
+        return n >= first and (n - first) % step == 0
 
     def local_derivatives(self, inputs: tuple, out, arg=None) -> tuple:
         """Local derivatives d out / d input_i for every input (floats, or Values in create-graph mode)."""
         if self.arity == -1:
             d = self.derivs[0]
-            return tuple(1.0 if d is None else d(i, inputs, out, arg) for i in range(len(inputs)))
+            return (1.0,) * len(inputs) if d is None else tuple(d(inputs, out, arg))
         return tuple(1.0 if d is None else d(*inputs, out, arg) for d in self.derivs)
 
     def derivatives_on_values(self, parents: tuple, node, arg=None) -> tuple:
@@ -201,7 +214,7 @@ class Op:
         """
         how = self.notation
         if how == "infix":
-            p = _INFIX.get(self.symbol, ADD)
+            p = _INFIX.get(self.symbol, PREC_ADD)
             left, right = operands
             if p == POWER:  # right-associative, and -x ** y means -(x ** y)
                 return f"{_wrap(left, ATOM)} ** {_wrap(right, UNARY)}", POWER
@@ -212,6 +225,13 @@ class Op:
             return f"{_wrap(operands[0], ATOM)} ** {_wrap(_const(arg, exact), UNARY)}", POWER
         if how == "rpower":
             return f"{_wrap(_const(arg, exact), ATOM)} ** {_wrap(operands[0], UNARY)}", POWER
+        if how == "affine" and not exact:  # b + w0 * x0 + w1 * x1: the weighted sum as a student writes it
+            n = (len(operands) - 1) // 2
+            terms = [operands[0][0]] + [f"{_wrap(w, PREC_MUL)} * {_wrap(x, PREC_MUL + 1)}"
+                                        for w, x in zip(operands[1:n + 1], operands[n + 1:])]
+            if max_inputs and len(terms) > max_inputs:
+                terms = terms[:max_inputs - 1] + [f"... {len(terms) - max_inputs + 1} more terms"]
+            return " + ".join(terms), (PREC_ADD if n else operands[0][1])
         texts = [t for t, _ in operands]
         if max_inputs and len(texts) > max_inputs:
             texts = texts[:max_inputs - 1] + [f"... {len(texts) - max_inputs + 1} more"]
@@ -490,6 +510,30 @@ def _sum_f(*a):
     return s
 
 
+def _affine_f(*a):
+    # b + w0 x0 + w1 x1 + ... left to right, inputs (b, w0..w_{n-1}, x0..x_{n-1}), the arg (None) last
+    n = (len(a) - 2) >> 1
+    s = 0.0 + a[0]
+    for k in range(1, n + 1):
+        s += a[k] * a[k + n]
+    return s
+
+
+def _affine_d(inputs, out, arg):
+    # d/db = 1, d/dw_k = x_k, d/dx_k = w_k: the inputs themselves, swapped (Values in create-graph mode)
+    n = (len(inputs) - 1) >> 1
+    return (1.0,) + tuple(inputs[n + 1:]) + tuple(inputs[1:n + 1])
+
+
+def _affine_interval(op, ivs, arg):
+    n = (len(ivs) - 1) >> 1
+    lo, hi = ivs[0]
+    for w, x in zip(ivs[1:n + 1], ivs[n + 1:]):
+        corners = [a * b for a in w for b in x]
+        lo, hi = lo + min(corners), hi + max(corners)
+    return lo, hi
+
+
 # Domain explainers: (exception type, reason) for inputs on which the op fails or gives nan/inf.
 def _explain_log(x, arg):
     return (ValueError, "argument must be > 0") if not x > 0 else None
@@ -608,6 +652,12 @@ VPOW = _register(Op("vpow", 2, lambda x, y, a=None: _pow_f(x, y),
 SUM = _register(Op("sum", -1, _sum_f, (None,), param="start", param_domain=Domain(-10.0, 10.0),
                    interval=_sum_interval, sympy=_sym_with(lambda sp, *a: sp.Add(a[-1], *a[:-1])),
                    doc="start + x_0 + x_1 + ... (left to right); every local derivative is 1", builtin=True))
+AFFINE = _register(Op("affine", -1, _affine_f, (_affine_d,), notation="affine", counts=(1, 2),
+                      interval=_affine_interval,
+                      sympy=_sym_with(lambda sp, *a: a[0] + sp.Add(*[a[1 + k] * a[1 + (len(a) - 2) // 2 + k]
+                                                                     for k in range((len(a) - 2) // 2)])),
+                      doc="b + w_0 x_0 + w_1 x_1 + ... (a neuron's weighted sum, one node; inputs b, w..., x...); "
+                          "d/db = 1, d/dw_k = x_k, d/dx_k = w_k", builtin=True))
 NEG = _register(Op("neg", 1, lambda x, a=None: -x, (_ONE_NEG,), symbol="-", notation="prefix", interval=_monotone,
                    sympy=lambda x, a: -x, doc="-x", builtin=True))
 ABS = _register(Op("abs", 1, lambda x, a=None: abs(x),

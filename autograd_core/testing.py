@@ -164,11 +164,13 @@ def op_arguments(
     its parameter domain (None for an op without parameter).
 
     Meant for checking one op's forward and local derivatives, e.g. ``op.local_derivatives(inputs, out, arg)``
-    against central differences. A variadic op (``sum``) gets 1 to 4 inputs unless ``n_inputs`` is given.
+    against central differences. A variadic op gets 1 to 4 of its input counts (``sum``: 1 to 4 inputs,
+    ``affine``: 1, 3, 5 or 7) unless ``n_inputs`` is given.
     """
     op = _resolve(op, "op_arguments")
     if op.arity == -1:
-        counts = st.integers(1, 4) if n_inputs is None else st.just(n_inputs)
+        first, step = op.counts
+        counts = st.integers(0, 3).map(lambda k: first + step * k) if n_inputs is None else st.just(n_inputs)
         one = values(op.domains[0], bound=bound, margin=margin, avoid=op.kinks, avoid_margin=margin)
         inputs = counts.flatmap(lambda n: st.tuples(*([one] * n)))
     else:
@@ -515,7 +517,7 @@ class _Drawer:
     def operation(self, level: int) -> _Node:
         op = self.draw(st.sampled_from(self.ops))
         self.n_ops += 1
-        n = self.draw(st.integers(2, 4)) if op.arity == -1 else op.arity
+        n = op.arity if op.arity != -1 else op.counts[0] + op.counts[1] * self.draw(st.integers(1, 2))
         children = [self.draw(_node(self, level + 1, False)) for _ in range(n)]
         arg = None
         if op.param is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Union
 
 from .graph import gradients, leaf_grads, topological_order, walk
@@ -413,7 +413,8 @@ def _explain_pass(root: Value, seed: float, precision: int, max_steps: int) -> s
             v.grad = g
     if root.op_entry is None:
         return f"{rname} is a leaf: backward does no steps; d {rname} / d {rname} = {f(seed)}"
-    lines = [f"backward pass of {rname} = {expression(root, names)}: {total} step{'s' if total != 1 else ''}, seed d {rname} / d {rname} = "
+    steps = f"{total} step{'s' if total != 1 else ''}"
+    lines = [f"backward pass of {rname} = {expression(root, names)}: {steps}, seed d {rname} / d {rname} = "
              f"{f(seed)}; each row adds upstream x local to a parent's grad"]
     lines += _table(rows, ("step", "node", "computes", "upstream", "parent", "local", "contribution",
                            "parent grad now"))

@@ -20,12 +20,12 @@ from . import switches as _sw
 from .anomaly import domain_error, forward_anomaly
 from .ops import to_float
 
-__all__ = ["Value", "apply", "sum"]
+__all__ = ["Value", "apply", "sum", "affine"]
 
 Number = Union[int, float]
 
 _ADD, _SUB, _MUL, _DIV, _NEG = _ops.ADD, _ops.SUB, _ops.MUL, _ops.DIV, _ops.NEG
-_POW, _VPOW, _RPOW, _SUM = _ops.POW, _ops.VPOW, _ops.RPOW, _ops.SUM
+_POW, _VPOW, _RPOW, _SUM, _AFFINE = _ops.POW, _ops.VPOW, _ops.RPOW, _ops.SUM, _ops.AFFINE
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 _state = _sw.state
 # Methods whose work lives on higher floors (backward in graph, pictures in render) are looked up here; those
@@ -452,8 +452,9 @@ def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | 
     elif not isinstance(op, _ops.Op):
         raise TypeError(f"apply: op must be an Op or an op name, got {type(op).__name__}")
     n = len(inputs)
-    if n != op.arity and op.arity != -1:
-        raise TypeError(f"apply: op {op.name!r} takes {op.arity} input(s), got {n}")
+    if not op.takes(n):
+        takes = op.arity if op.arity != -1 else f"{op.counts[0]} + {op.counts[1]}k"
+        raise TypeError(f"apply: op {op.name!r} takes {takes} input(s), got {n}")
     if op.param is None and arg is not None:
         raise TypeError(f"apply: op {op.name!r} takes no parameter, got arg={arg!r}")
     if op.param is not None:
@@ -514,6 +515,31 @@ def sum(values: Iterable[Union[Value, Number]], start: Union[Value, Number] = 0.
         v.data, v.grad, v.label, v.op_entry, v.parents, v.arg, v.scope = s, 0.0, "", _SUM, items, const, None
         return v
     return _make(_SUM, s, items, const)
+
+
+def affine(bias: Union[Value, Number], weights: Iterable, inputs: Iterable):
+    """A neuron's weighted sum ``b + w_0 x_0 + w_1 x_1 + ...`` as ONE node (op ``affine``), added left to right.
+
+    Local derivatives: d/db = 1, d/dw_k = x_k, d/dx_k = w_k. One node instead of a product per weight and a sum
+    makes a network's graph about five times smaller and its backward correspondingly faster; ``nn`` builds every
+    neuron with it. The node's parents are ``(b, w_0, ..., w_{n-1}, x_0, ..., x_{n-1})``. Numbers may stand for any
+    of them; with no Value at all the result is a float, as for every function here.
+    """
+    ws, xs = tuple(weights), tuple(inputs)
+    if len(ws) != len(xs):
+        raise ValueError(f"affine: {len(ws)} weights for {len(xs)} inputs; a weighted sum needs one weight per input")
+    items = (bias, *ws, *xs)
+    for x in items:
+        if type(x) is not Value:
+            return apply(_AFFINE, *items)  # numbers, subclasses, bad items: the general path decides
+    s = 0.0 + bias.data
+    for w, x in zip(ws, xs):  # the op's forward, inlined: every neuron of every network runs it
+        s += w.data * x.data
+    if _plain:
+        v = _new(Value)
+        v.data, v.grad, v.label, v.op_entry, v.parents, v.arg, v.scope = s, 0.0, "", _AFFINE, items, None, None
+        return v
+    return _make(_AFFINE, s, items, None)
 
 
 # Dual functions: a Value in, a recorded Value out; plain numbers in, a float out. Custom ops write their local

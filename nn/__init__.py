@@ -6,11 +6,13 @@ itself for a model with a single output (as micrograd does); ``predict`` gives t
 Submodules, by floor (each imports only from lower floors, also inside functions): ``nn.activations`` (names and
 engine functions) and ``nn.data`` (batches); ``nn.export`` (``to_torch``); ``nn.module`` (Module, files, input and
 state checks); ``nn.losses`` and ``nn.optim``; ``nn.layers`` (Neuron, Layer, MLP; registers them for ``nn.load``);
-``nn.train`` (fit); ``nn.delta`` (the lectures' hand-derived backprop and ``check``).
+``nn.train`` (fit); ``nn.delta`` (notes 000's hand-derived backprop and ``check``); ``nn.grading`` (a student's
+hand-written backprop graded against the engine and ``nn.delta``).
 """
 
-from . import activations, data, delta, export, layers, losses, module, optim, train
+from . import activations, data, delta, export, grading, layers, losses, module, optim, train
 from .data import batches
+from .grading import grade_backprop
 from .layers import ACTIVATIONS, INITS, MLP, OUTPUT_ACTIVATIONS, Layer, Neuron
 from .module import ModelFileError, Module, load
 from .optim import SGD, Adam, clip_grad_norm, clip_grad_value
@@ -37,6 +39,8 @@ __all__ = [
     "evaluate",
     "export",
     "fit",
+    "grade_backprop",
+    "grading",
     "layers",
     "load",
     "losses",

@@ -118,6 +118,12 @@ def _variants(net, name: str, n_examples: int) -> list:
         found.append(_Variant("dropped_upstream", "dropped", frozenset({m}),
                               f"your {{answer}} is what backprop gives with δ[{m}] = g'(z[{m}]) alone: the factor "
                               f"W[{m + 1}]ᵀ δ[{m + 1}] from the layer above is missing."))
+    square = [m for m in hidden if len(net.W[m + 1]) == len(net.W[m + 1][0]) > 1]
+    if len(square) > 1:
+        found.append(_Variant("wrong_operand", "transposed", frozenset(square),
+                              "your {answer} is what backprop gives with W[l+1] where its transpose belongs, in "
+                              "every hidden layer: δ[l] = W[l+1]ᵀ δ[l+1] ⊙ g'(z[l]), i.e. Σ_j W[l+1][j][k] "
+                              "δ[l+1]_j (column k of W, not row k)."))
     fed = [m for m in hidden if len(net.W[m + 1]) > 1]
     if len(fed) > 1:
         for j in range(min(len(net.W[m + 1]) for m in fed)):

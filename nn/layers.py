@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 import random
 from collections.abc import Sequence
 from typing import Union
@@ -44,7 +43,6 @@ __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "OUTPUT_ACTIVATIONS", "INITS
 INITS = ("xavier", "he", "uniform")
 SCOPES = ("layer", "neuron", "none")
 
-_mul = operator.mul
 Seed = Union[int, None, random.Random]
 
 
@@ -170,7 +168,7 @@ class Neuron(Module):
         """The Value ``g(b + Σ_k w[k] x_k)``; ValueError if ``len(x) != nin``."""
         xs = _inputs("Neuron", x, self.nin)
         with scope("neuron"):
-            z = ag.sum(list(map(_mul, self.w, xs)), self.b)
+            z = ag.affine(self.b, self.w, xs)
             return z if self._act is None else self._act(z)
 
     def named_tensors(self) -> list:
@@ -251,18 +249,18 @@ class Layer(Module):
             return self._compute(xs)
 
     def _compute(self, xs: list) -> list:
-        total = ag.sum
-        zs = [total(list(map(_mul, row, xs)), b) for row, b in zip(self.W, self.b)]
+        affine = ag.affine  # one node per neuron: b + Σ w x (op "affine")
+        zs = [affine(b, row, xs) for row, b in zip(self.W, self.b)]
         act = self._act
         if act is not None:
             return list(map(act, zs))
         return softmax(zs) if self._softmax else zs
 
     def _compute_per_neuron(self, xs: list) -> list:
-        total, act, out = ag.sum, self._act, []
+        affine, act, out = ag.affine, self._act, []
         for j, (row, b) in enumerate(zip(self.W, self.b)):
             with scope(f"neuron{j}"):
-                z = total(list(map(_mul, row, xs)), b)
+                z = affine(b, row, xs)
                 out.append(z if act is None else act(z))
         return softmax(out) if self._softmax else out
 

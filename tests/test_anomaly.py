@@ -111,9 +111,10 @@ BACKWARD_CASES = [
     (sqrt_at_zero, r"gradient of input 0 \('x'\) of sqrt at node 'y' \(output 0.0, operands 0.0 \(Value 'x'\)\) "
                    r"became non-finite; likely cause: the local derivative is inf at these operands \(sqrt\(x\); "
                    r"derivative 1 / \(2 sqrt\(x\)\)\)"),
-    (half_power_at_zero, r"of pow at node 'y' \(output 0.0, operands 0.0 \(Value 'x'\); exponent=0.5\) .*the local derivative "
-                         r"is inf at these operands \(x \*\* c for a constant c; derivative c x\^\(c-1\)\)"),
-    (log_near_zero, r"of log at node 'y' .*operands 1e-310 \(Value 'x'\).*the local derivative is inf at these operands \(ln x; derivative 1/x\)"),
+    (half_power_at_zero, r"of pow at node 'y' \(output 0.0, operands 0.0 \(Value 'x'\); exponent=0.5\) .*the local "
+                         r"derivative is inf at these operands \(x \*\* c for a constant c; derivative c x\^\(c-1\)\)"),
+    (log_near_zero, r"of log at node 'y' .*operands 1e-310 \(Value 'x'\).*the local derivative is inf at these "
+                    r"operands \(ln x; derivative 1/x\)"),
     (gradient_overflow, r"input 0 \('x'\) of mul at an unlabelled node .*likely cause: overflow: upstream 1e\+200 x "
                         r"local 1e\+200"),
     (zero_times_inf, r"of sqrt at node 's' .*likely cause: 0 x inf: the upstream gradient is 0.0 and the local "

@@ -375,8 +375,14 @@ def test_random_graphs_are_deterministic(pair):
 
 # ----------------------------------------------------------------------------------------------- the strategies
 def namespace(expr, leaves):
-    names = {op.name: (lambda *a, _op=op, **k: ag.apply(_op, *a, arg=next(iter(k.values()), None)))
-             for op in OPS.values()}
+    def call(op):
+        # a variadic op is written op([a, b, ...]): its inputs come as one list
+        def applied(*a, **k):
+            inputs = a[0] if op.arity == -1 and len(a) == 1 and isinstance(a[0], list) else a
+            return ag.apply(op, *inputs, arg=next(iter(k.values()), None))
+        return applied
+
+    names = {op.name: call(op) for op in OPS.values()}
     names.update({n: getattr(ag, n) for n in ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu",
                                               "softplus", "elu", "sin", "cos", "step", "sum")})
     names.update(abs=abs, **dict(zip(expr.variables, leaves)))
@@ -448,7 +454,7 @@ def test_shrinking_finds_a_planted_wrong_op():
 
         ops = ["add", "mul", "tanh", "exp", "log", "relu", bad]
         expr, inputs = find(expressions_and_inputs(n_vars=2, ops=ops), gradient_is_wrong,
-                            settings=settings(database=None, max_examples=2000))
+                            settings=settings(database=None, max_examples=2000, derandomize=True))
         assert str(expr) == "testing_bad_sin(x0)"
     finally:
         del OPS["testing_bad_sin"]
@@ -458,10 +464,13 @@ def test_custom_ops_are_drawn_by_default():
     ag.define_op("testing_cube", lambda x: x ** 3, [lambda x, out: 3 * x * x],
                         sympy=lambda x: x ** 3)
     try:
-        found = find(expressions(), lambda e: "testing_cube" in e.op_names, settings=settings(database=None))
+        # derandomized searches: fixed, so a rare unlucky draw cannot make the test flaky
+        found = find(expressions(), lambda e: "testing_cube" in e.op_names,
+                     settings=settings(database=None, derandomize=True, max_examples=2000))
         assert str(found) == "testing_cube(x0)"
         two = find(expressions(max_depth=3), lambda e: e.op_names.count("testing_cube") == 1 and e.size >= 2 and
-                   e.op_names[-1] != "testing_cube", settings=settings(database=None, max_examples=2000))
+                   e.op_names[-1] != "testing_cube",
+                   settings=settings(database=None, derandomize=True, max_examples=2000))
         # an unknown op's output range is squeezed with tanh before another op uses it
         assert "tanh(testing_cube(" in str(two)
     finally:
@@ -471,7 +480,7 @@ def test_custom_ops_are_drawn_by_default():
 def test_shared_subexpressions_are_drawn_and_built_shared():
     found = find(expressions(n_vars=1, max_depth=2, ops=["tanh", "mul"], shared=True),
                  lambda e: str(e) == "tanh(x0) * tanh(x0)" and e.size == 2,
-                 settings=settings(database=None, max_examples=2000))
+                 settings=settings(database=None, max_examples=2000, derandomize=True))
     y = found.build([0.5])
     tanh_nodes = [v for v in ag.topological_order(y) if v.op == "tanh"]
     assert len(tanh_nodes) == 1  # one node, used twice
@@ -569,7 +578,8 @@ def test_a_custom_op_with_a_narrow_domain_and_a_parameter_is_drawn_inside_them()
             y.backward()
 
         check()
-        found = find(strategy, lambda pair: "testing_shifted_log" in pair[0].op_names, settings=settings(database=None))
+        found = find(strategy, lambda pair: "testing_shifted_log" in pair[0].op_names,
+                     settings=settings(database=None, derandomize=True, max_examples=2000))
         # the input squeezed into a window of (20, 30), the parameter drawn from (5, 10)
         assert str(found[0]).startswith("testing_shifted_log(22.25 + 2.0 * tanh(x0), shift=")
     finally:

@@ -14,9 +14,7 @@ OP_NAMES = sorted(OPS)
 
 
 def op_function(op, arg):
-    if op.arity == -1:
-        return lambda *xs: ag.sum(xs, start=arg)
-    return lambda *xs: ag.apply(op, *xs, arg=arg)
+    return lambda *xs: ag.apply(op, *xs, arg=arg)  # one convention for every op, variadic ones included
 
 
 # ------------------------------------------------------------------------------------------------ passing

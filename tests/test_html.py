@@ -249,3 +249,164 @@ def test_page_in_headless_chromium(browser, tmp_path):
     assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 10_000
     # no CSP violation, no failed request, no script error
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+# ------------------------------------------------------------------------------------------ practice mode
+def _used_twice():
+    from autograd_core.practice import EXERCISES
+
+    return EXERCISES["used-twice"].build()[0]
+
+
+def test_practice_page_embeds_the_worksheet_and_reveals_nothing_without_asking():
+    import json
+
+    from autograd_core.practice import MISTAKES, worksheet
+
+    page = step_page_html(_used_twice(), practice="both", tries=3)
+    sheet = worksheet(_used_twice(), "both", title="p * s")
+    frames = sections(page)
+    assert [fr["data-kind"] for fr in frames] == ["forward", "step", "step", "step", "done"]
+    data = json.loads(re.search(r'<script type="application/json" id="practice-data">(.*?)</script>', page,
+                                flags=re.S).group(1))
+    assert data == json.loads(json.dumps({**sheet.to_dict(), "tries": 3, "order": list(MISTAKES)}))
+    ids = re.findall(r'<div class="question" data-q="(q\d+)"', page)
+    assert ids == [q.id for q in sheet.questions()]
+    # every answer, hint and solution sits in the data or in hidden elements: the visible markup has none
+    visible = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
+    visible = re.sub(r'<div class="solution" hidden>.*?</pre></div>', "", visible, flags=re.S)
+    for q in sheet.questions():
+        assert q.right_text not in visible and q.show not in visible and q.hints[0] not in visible
+    assert visible.count('<div class="solution" hidden>') == 0 and page.count('<div class="solution" hidden>') == 4
+    assert "grad " not in re.sub(r"<title>.*?</title>", "", visible)  # the pictures show data only
+    visible_svgs = re.findall(r"<svg.*?</svg>", visible, flags=re.S)
+    assert len(visible_svgs) == len(frames)  # one bare picture per frame: no edge labels (local derivatives)
+    assert all('class="edge"' in svg and "<text" not in "".join(re.findall(r'<g [^>]*class="edge".*?</g>', svg,
+                                                                          flags=re.S)) for svg in visible_svgs)
+    # two scripts (the page's and the practice's) by hash, and the data block, which is never executed
+    csp = re.search(r'content="([^"]*)"', page).group(1)
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 2 and page.count("<script") == 3
+    for s in scripts:
+        assert "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" in csp
+    with pytest.raises(ValueError, match="practice must be None or one of"):
+        step_page_html(_used_twice(), practice="all")
+
+
+_FEEDBACK = """
+var el = document.querySelector('.question[data-q="' + arguments[0] + '"]');
+return {lines: Array.from(el.querySelectorAll(".feedback p")).map(function (p) { return p.textContent; }),
+        classes: Array.from(el.querySelectorAll(".feedback p")).map(function (p) { return p.className; }),
+        outcome: el.getAttribute("data-outcome"), shown: el.offsetParent !== null};
+"""
+
+
+def _answer(browser, qid: str, text: str) -> dict:
+    """Type ``text`` into the answer box of question ``qid`` and press Enter, as a learner does."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    box = browser.find_element(By.ID, f"answer-{qid}")
+    box.clear()
+    box.send_keys(text + Keys.ENTER)
+    return browser.execute_script(_FEEDBACK, qid)
+
+
+_ANSWER_ALL = """
+var el = document.querySelector('.question[data-q="' + arguments[0] + '"]');
+var box = el.querySelector("input"), out = [];
+arguments[1].forEach(function (text) {
+  box.value = text;
+  el.querySelector(".check").click();
+  out.push(Array.from(el.querySelectorAll(".feedback p")).map(function (p) { return p.textContent; }));
+});
+return out;
+"""
+
+
+def test_practice_page_in_headless_chromium_judges_as_python_does(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from autograd_core.practice import EXERCISES, worksheet
+
+    root = EXERCISES["softmax-cross-entropy"].build()[0]
+    page = tmp_path / "practice.html"
+    step_page(root, page, title="-log softmax(z)[0]", practice="both", tries=100)
+    sheet = worksheet(EXERCISES["softmax-cross-entropy"].build()[0], "both")
+    browser.get(page.as_uri())
+    stage_frame = {st.index: (st.index + 1 if st.index is not None else None) for st in sheet.stages}
+    n_frames = len(sections(page.read_text(encoding="utf-8")))
+    for stage in sheet.stages:
+        k = stage_frame[stage.index] if stage.index is not None else n_frames - 1
+        browser.find_element(By.ID, "slider").send_keys(*(["\ue011"] + ["\ue014"] * k))  # Home, then right
+        assert browser.execute_script(_READ_FRAME)["index"] == str(k)
+        for q in stage.questions:
+            fb = browser.execute_script(_FEEDBACK, q.id)
+            assert fb["shown"] and fb["lines"] == [] and fb["outcome"] is None
+            # every mistake's number and a few expressions (one script call per question, the Check button per
+            # answer): the page's verdict is Python's, word for word
+            texts = [repr(c.value) for c in q.candidates] + ["1/3", "2*(-3)", "1e-5*1", "-0.000123*2",
+                                                             "123456789*10", "2**0.5", "exp(1) - 1", "-(2)**2"]
+            got = browser.execute_script(_ANSWER_ALL, q.id, texts)
+            assert got == [list(sheet.diagnose(q, t).lines) for t in texts], q
+            near = repr(q.answer * (1 + 4e-4))  # within the tolerance: right
+            if q is stage.questions[0]:  # typed, as a learner types
+                got = _answer(browser, q.id, "two")
+                assert got["classes"] == ["invalid"] and "'two'" in got["lines"][0]
+                got = _answer(browser, q.id, near)
+            else:
+                browser.execute_script(_ANSWER_ALL, q.id, [near])
+                got = browser.execute_script(_FEEDBACK, q.id)
+            assert got["lines"] == [q.right_text] and got["outcome"] == "retry"
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_practice_page_hints_show_summary_and_screenshot(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from autograd_core.practice import Summary, worksheet
+
+    page = tmp_path / "practice.html"
+    step_page(_used_twice(), page, practice="both")
+    sheet = worksheet(_used_twice(), "both")
+    browser.get(page.as_uri())
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.ARROW_RIGHT)
+    first, second = sheet.stages[0].questions[:2]
+    el = browser.find_element(By.CSS_SELECTOR, f'.question[data-q="{first.id}"]')
+    el.find_element(By.CLASS_NAME, "hint").click()
+    el.find_element(By.CLASS_NAME, "hint").click()
+    assert browser.execute_script(_FEEDBACK, first.id)["lines"] == [f"hint: {h}" for h in first.hints]
+    _answer(browser, first.id, "-1")  # a sign error, and typing never turns the page
+    assert browser.execute_script(_READ_FRAME)["index"] == "1"
+    el.find_element(By.CLASS_NAME, "show").click()
+    fb = browser.execute_script(_FEEDBACK, first.id)
+    assert fb["outcome"] == "shown" and fb["lines"][-1] == f"the answer: {first.show}"
+    assert browser.find_element(By.ID, f"answer-{first.id}").get_property("readOnly")
+    _answer(browser, second.id, repr(second.answer))
+    solution = browser.find_elements(By.CSS_SELECTOR, ".solution")[0]
+    assert not solution.is_displayed()
+    browser.find_elements(By.CSS_SELECTOR, "button.reveal")[0].click()
+    assert solution.is_displayed() and "upstream" in solution.text
+    browser.save_screenshot(str(tmp_path / "practice-step.png"))
+    body.send_keys(Keys.ARROW_RIGHT)
+    third = sheet.stages[1].questions[0]
+    fb = _answer(browser, third.id, "5")  # no classic mistake: the chain-rule step with the numbers
+    assert fb["lines"] == list(sheet.diagnose(third, "5").lines) and fb["classes"] == ["wrong", "wrong"]
+    # the leaves, on the last frame: a learner who forgets to sum, then corrects
+    body.send_keys(Keys.END)
+    leaf_b = sheet.question("gradient d f / d b")
+    fb = _answer(browser, leaf_b.id, "-2")  # the term through p = a * b alone
+    assert fb["lines"] == list(sheet.diagnose(leaf_b, "-2").lines)
+    assert fb["lines"][0].startswith("forgot to sum over paths: b is used 2 times (p, s)")
+    _answer(browser, leaf_b.id, "-8")
+    browser.save_screenshot(str(tmp_path / "practice-leaves.png"))
+    # the summary, as the terminal writes it (autograd_core.practice.Summary) for the same outcomes
+    expected = Summary(len(sheet.questions()), 1, 1, 1, len(sheet.questions()) - 3,
+                       {"sign_error": 1, "forgot_sum": 1}, {"sign_error": (first.prompt,), "forgot_sum":
+                                                            (leaf_b.prompt,)}, 1)
+    assert browser.find_element(By.ID, "summary").text == str(expected)
+    for shot in ("practice-step.png", "practice-leaves.png"):
+        assert (tmp_path / shot).read_bytes().startswith(b"\x89PNG")
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

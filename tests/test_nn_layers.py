@@ -85,13 +85,16 @@ def test_predict_has_the_form_of_the_call():
         assert all(type(f) is float for f in floats) and floats == [v.data for v in out]
 
 
-def test_neuron_sum_is_one_node():
+def test_neuron_is_one_affine_node():
+    # b + Σ w x as ONE node over (b, w0, w1, w2, x0, x1, x2): no product nodes at all
     model = nn.MLP(3, [2], activation="tanh", output_activation="linear", seed=0)
     z = model([1.0, 2.0, 3.0])[0]  # two outputs: a list
-    assert z.op == "sum"
-    assert len(z.parents) == 4  # b + three products
-    assert z.parents[0] is model.layers[0].b[0]
-    assert [p.op for p in z.parents[1:]] == ["mul"] * 3
+    layer = model.layers[0]
+    assert z.op == "affine"
+    assert z.parents[0] is layer.b[0] and list(z.parents[1:4]) == list(layer.W[0])
+    assert [p.data for p in z.parents[4:]] == [1.0, 2.0, 3.0]
+    want = layer.b[0].data + sum(w.data * x for w, x in zip(layer.W[0], [1.0, 2.0, 3.0]))
+    assert math.isclose(z.data, want, rel_tol=1e-15)
 
 
 def test_scopes_cluster_values_by_layer():

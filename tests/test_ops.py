@@ -73,7 +73,7 @@ def test_table_entry_is_well_formed(op):
         # a non-smooth built-in names where it is not differentiable, so tests and strategies can avoid it
         assert op.smooth == (not op.kinks)
         assert op.sympy is not None, f"{op.name} has no sympy form"
-        assert op.notation in ("infix", "prefix", "power", "rpower", "call")
+        assert op.notation in ("infix", "prefix", "power", "rpower", "call", "affine")
 
 
 def test_unknown_op_name_lists_the_known_ones():
@@ -191,7 +191,7 @@ def test_non_smooth_ops_take_a_one_sided_derivative_at_a_kink(op):
             assert d == 0.0
 
 
-# ----------------------------------------------------------------------------------------------- the table's other rules
+# ------------------------------------------------------------------------------------------ the table's other rules
 @pytest.mark.parametrize("op", BUILTIN, ids=BUILTIN_IDS)
 @given(data=st.data())
 def test_the_printer_round_trips_through_the_parser(op, data):
@@ -252,10 +252,12 @@ def test_nan_reaches_the_gradient_of_piecewise_ops(name):
 @pytest.mark.parametrize("op", BUILTIN, ids=BUILTIN_IDS)
 def test_domain_errors_name_the_op_and_the_operands(op):
     # every math error a forward raises comes back typed, starting with the op's name and showing the operands
-    n = 2 if op.arity == -1 else op.arity
+    n = (op.counts[0] + op.counts[1]) if op.arity == -1 else op.arity
     arg = None if op.param is None else (-1.5 if op.param == "exponent" else 2.0)
     raised = 0
-    for point in [(0.0,) * n, (-1.0,) * n, (-0.5, 0.0)[:n], (0.0, -1.0)[:n], (1000.0,) * n, (5000.0,) * n, (-8.0, 0.5)[:n]]:
+    for point in [(0.0,) * n, (-1.0,) * n, (-0.5, 0.0)[:n], (0.0, -1.0)[:n], (1000.0,) * n, (5000.0,) * n,
+                  (-8.0, 0.5)[:n]]:
+        point = (point * n)[:n]  # a variadic op takes its own counts of inputs
         try:
             ag.apply(op, *[Value(x) for x in point], arg=arg)
         except (ValueError, ZeroDivisionError, OverflowError) as e:

@@ -193,7 +193,8 @@ def test_expressions_of_every_kind_of_node():
     x = Value(2.0, label="x")
     y = Value(3.0, label="y")
     cases = [(x ** 2, "x ** 2"), (2 ** x, "2 ** x"), (x ** y, "x ** y"), (-x, "-x"), (x / y, "x / y"),
-             (x.leaky_relu(0.2), "leaky_relu(x, slope=0.2)"), (ag.sum([x, y, x], start=1.5), "sum([x, y, x], start=1.5)"),
+             (x.leaky_relu(0.2), "leaky_relu(x, slope=0.2)"),
+             (ag.sum([x, y, x], start=1.5), "sum([x, y, x], start=1.5)"),
              (ag.sum([x] * 9), "sum([x, x, x, x, x, ... 4 more])"), (x.elu(), "elu(x, alpha=1)")]
     for v, text in cases:
         (step, *_) = backward_steps(v)
