@@ -17,6 +17,7 @@ the file helper the project writes with; ``autograd_core.testing`` holds hypothe
 
 from .anomaly import AnomalyError
 from .check import GradcheckError, gradcheck, gradgradcheck
+from .compile import Compiled, CompileError, compile
 from .expr import Expression, ExpressionError, parse_expression
 from .functional import grad, hessian, jacobian, value_and_grad
 from .grading import GradingError, grade_op
@@ -49,6 +50,9 @@ from .value import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Compiled",
+    "CompileError",
+    "compile",
     "AnomalyError",
     "affine",
     "Domain",

@@ -23,7 +23,7 @@ import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Op", "Domain", "OPS", "define_op", "get_op", "to_float", "find_op", "ATOM", "UNARY"]
+__all__ = ["Op", "Domain", "OPS", "define_op", "get_op", "to_float", "find_op", "ATOM", "UNARY", "PY_ENV", "literal"]
 
 _inf = math.inf
 _BIG = "the largest float (1.8e308)"
@@ -123,17 +123,27 @@ class Op:
         kinks: input values at which the op is not differentiable (0.0 for relu): gradcheck skips its local check
             of an op whose input lies within eps of one, where the derivative is only a convention.
         doc: one line, with the formula and the derivative.
+        py: optional code generation for :func:`autograd_core.compile`'s Python backend: ``(forward, derivs)`` with
+            ``forward(xs, arg) -> str`` a Python expression of the output from the input variable names ``xs`` and
+            ``derivs(xs, out, arg) -> tuple`` one expression per input (``None`` for the constant 1). The
+            expressions use the names of :data:`PY_ENV` and must do the very same float operations as
+            ``forward``/``derivs`` (bit-identical replay). Without it, compiled code calls ``forward``/``derivs``.
+        np: optional vectorised form for compile's numpy backend: ``(forward, derivs)`` with
+            ``forward(np, M, arg) -> (K,)`` for the inputs of K nodes as the columns of ``M`` (K x n) and
+            ``derivs(np, M, out, arg)`` the local derivatives as an array broadcastable to (K, n), or ``None`` when
+            all are 1. Without it, the numpy backend calls ``forward``/``derivs`` node by node.
     """
 
     __slots__ = ("name", "arity", "forward", "derivs", "param", "domains", "param_domain", "explainer", "symbol",
-                 "notation", "exponent", "interval", "sympy", "smooth", "kinks", "doc", "builtin", "counts")
+                 "notation", "exponent", "interval", "sympy", "smooth", "kinks", "doc", "builtin", "counts", "py",
+                 "np")
 
     def __init__(self, name: str, arity: int, forward: Callable[..., float], derivs: tuple, *,
                  param: str | None = None, domains: tuple | None = None, param_domain: Domain = REALS,
                  explainer: Callable | None = None, symbol: str | None = None, notation: str = "call",
                  exponent=None, interval: Callable | None = None, sympy: Callable | None = None,
                  smooth: bool = True, kinks: tuple = (), doc: str = "", builtin: bool = False,
-                 counts: tuple = (1, 1)) -> None:
+                 counts: tuple = (1, 1), py: tuple | None = None, np: tuple | None = None) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"define_op: name must be an identifier such as 'my_sin', got {name!r}")
         if arity not in (-1, 1, 2):
@@ -149,6 +159,7 @@ class Op:
         self.symbol, self.notation, self.exponent, self.interval = symbol, notation, exponent, interval
         self.sympy, self.smooth, self.kinks, self.doc, self.builtin = sympy, smooth, kinks, doc, builtin
         self.counts = counts
+        self.py, self.np = py, np
 
     def takes(self, n: int) -> bool:
         """Whether the op takes ``n`` inputs (its arity, or for a variadic op one of its :attr:`counts`)."""
@@ -711,3 +722,106 @@ COS = _register(Op("cos", 1, lambda x, a=None: math.cos(x), (lambda x, out, a: -
 STEP = _register(Op("step", 1, _step_f, (lambda x, out, a: _nan_or(x, 0.0),), interval=_monotone,
                     sympy=_sym_piecewise(lambda x, c: 1, lambda x, c, sp: 0, at_zero_right=True), smooth=False,
                     kinks=(0.0,), doc="binary step: 0 for x < 0 else 1; derivative 0; nan stays nan", builtin=True))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Code generation for autograd_core.compile: per op, a Python expression of its forward and of each local
+# derivative (the same float operations as the functions above, so a compiled replay is bit-identical to graph
+# mode), and a numpy form over the inputs of K nodes at once (the columns of M, K x n).
+# ---------------------------------------------------------------------------------------------------------------
+PY_ENV = {"math_exp": math.exp, "math_log": math.log, "math_sqrt": math.sqrt, "math_tanh": math.tanh,
+          "math_sin": math.sin, "math_cos": math.cos, "math_expm1": math.expm1, "inf": _inf, "nan": math.nan,
+          "_pow_f": _pow_f, "_powf": _powf, "_dpow": _dpow, "_out_log_base": _out_log_base, "_nan_or": _nan_or,
+          "_scaled_recip": _scaled_recip, "_sigmoid_f": _sigmoid_f, "_softplus_f": _softplus_f, "_step_f": _step_f}
+"""The names generated code may use besides its variables (compile's Python backend runs it with these globals)."""
+
+
+def literal(c) -> str:
+    """A float constant as Python source that evaluates to the very same float (``inf`` and ``nan`` by name)."""
+    c = float(c)
+    return repr(c) if math.isfinite(c) else ("nan" if c != c else ("inf" if c > 0 else "-inf"))
+
+
+def _py(forward, *derivs):
+    # (forward(xs, arg) -> str, derivs(xs, out, arg) -> tuple): templates with {x}, {y}, {out}, {a} for 1-2 inputs
+    def fwd(xs, arg):
+        return forward.format(*xs, x=xs[0], y=xs[-1], a=literal(arg) if arg is not None else "None")
+
+    def der(xs, out, arg):
+        a = literal(arg) if arg is not None else "None"
+        return tuple(None if d is None else d.format(*xs, x=xs[0], y=xs[-1], out=out, a=a) for d in derivs)
+
+    return fwd, der
+
+
+def _py_sum(xs, arg):
+    return " + ".join([literal(arg), *xs])  # start + x_0 + x_1 + ... left to right, as _sum_f
+
+
+def _py_affine(xs, arg):
+    n = (len(xs) - 1) >> 1
+    return " + ".join(["0.0", xs[0]] + [f"{xs[k]} * {xs[k + n]}" for k in range(1, n + 1)])
+
+
+def _py_affine_d(xs, out, arg):
+    n = (len(xs) - 1) >> 1
+    return (None, *xs[n + 1:], *xs[1:n + 1])
+
+
+def _np_affine(np, M, arg):
+    n = (M.shape[1] - 1) >> 1
+    return M[:, 0] + (M[:, 1:n + 1] * M[:, n + 1:]).sum(axis=1)
+
+
+def _np_affine_d(np, M, out, arg):
+    n = (M.shape[1] - 1) >> 1
+    return np.concatenate([np.ones((M.shape[0], 1)), M[:, n + 1:], M[:, 1:n + 1]], axis=1)
+
+
+def _np_sigmoid(np, M, arg):
+    x = M[:, 0]
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _np_dpow(np, M, out, c):
+    return np.zeros_like(M) if c == 0.0 else c * np.power(M, c - 1.0)
+
+
+ADD.py, ADD.np = _py("{x} + {y}", None, None), (lambda np, M, a: M[:, 0] + M[:, 1], lambda np, M, out, a: None)
+SUB.py = _py("{x} - {y}", None, "-1.0")
+SUB.np = (lambda np, M, a: M[:, 0] - M[:, 1], lambda np, M, out, a: np.array([[1.0, -1.0]]))
+MUL.py = _py("{x} * {y}", "{y}", "{x}")
+MUL.np = (lambda np, M, a: M[:, 0] * M[:, 1], lambda np, M, out, a: M[:, ::-1])
+DIV.py = _py("{x} / {y}", "1.0 / {y}", "-{out} / {y}")
+DIV.np = (lambda np, M, a: M[:, 0] / M[:, 1],
+          lambda np, M, out, a: np.stack([1.0 / M[:, 1], -out / M[:, 1]], axis=1))
+VPOW.py = _py("_pow_f({x}, {y})", "{y} * _powf({x}, {y} - 1.0)", '_out_log_base({out}, {x}, "vpow", "y")')
+SUM.py, SUM.np = (_py_sum, lambda xs, out, a: (None,) * len(xs)), (lambda np, M, a: a + M.sum(axis=1),
+                                                                   lambda np, M, out, a: None)
+AFFINE.py, AFFINE.np = (_py_affine, _py_affine_d), (_np_affine, _np_affine_d)
+NEG.py, NEG.np = _py("-{x}", "-1.0"), (lambda np, M, a: -M[:, 0], lambda np, M, out, a: np.array([[-1.0]]))
+ABS.py = _py("abs({x})", "(1.0 if {x} > 0 else (-1.0 if {x} < 0 else _nan_or({x}, 0.0)))")
+POW.py = _py("_pow_f({x}, {a})", "_dpow({x}, {out}, {a})")
+POW.np = (lambda np, M, c: np.power(M[:, 0], c), _np_dpow)
+RPOW.py = _py("_pow_f({a}, {x})", '_out_log_base({out}, {a}, "rpow", "x")')
+EXP.py, EXP.np = _py("math_exp({x})", "{out}"), (lambda np, M, a: np.exp(M[:, 0]), lambda np, M, out, a: out[:, None])
+LOG.py = _py("math_log({x})", "_scaled_recip(1.0, {x})")
+LOG.np = (lambda np, M, a: np.log(M[:, 0]), lambda np, M, out, a: 1.0 / M)
+SQRT.py = _py("math_sqrt({x})", "_scaled_recip(0.5, {out})")
+SQRT.np = (lambda np, M, a: np.sqrt(M[:, 0]), lambda np, M, out, a: 0.5 / out[:, None])
+TANH.py = _py("math_tanh({x})", "1.0 - {out} * {out}")
+TANH.np = (lambda np, M, a: np.tanh(M[:, 0]), lambda np, M, out, a: (1.0 - out * out)[:, None])
+SIGMOID.py = _py("_sigmoid_f({x})", "{out} * (1.0 - {out})")
+SIGMOID.np = (_np_sigmoid, lambda np, M, out, a: (out * (1.0 - out))[:, None])
+RELU.py = _py("(0.0 if {x} <= 0.0 else {x})", "(1.0 if {x} > 0 else (0.0 if {x} == {x} else {x}))")
+RELU.np = (lambda np, M, a: np.where(M[:, 0] <= 0.0, 0.0, M[:, 0]),
+           lambda np, M, out, a: np.where(M > 0.0, 1.0, np.where(M == M, 0.0, M)))
+LEAKY_RELU.py = _py("({x} if {x} > 0.0 else {a} * {x})", "(1.0 if {x} > 0 else _nan_or({x}, {a}))")
+SOFTPLUS.py = _py("_softplus_f({x})", "_sigmoid_f({x})")
+ELU.py = _py("({x} if {x} > 0.0 else {a} * math_expm1({x}))", "(1.0 if {x} > 0 else {out} + {a})")
+SIN.py = _py("math_sin({x})", "math_cos({x})")
+SIN.np = (lambda np, M, a: np.sin(M[:, 0]), lambda np, M, out, a: np.cos(M))
+COS.py = _py("math_cos({x})", "-math_sin({x})")
+COS.np = (lambda np, M, a: np.cos(M[:, 0]), lambda np, M, out, a: -np.sin(M))
+STEP.py = _py("_step_f({x})", "_nan_or({x}, 0.0)")

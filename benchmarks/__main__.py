@@ -8,7 +8,13 @@ Same inputs for everyone:
    (``benchmarks.training.run`` for micrograd, ``benchmarks.peers.run`` for PyTorch);
 2. our loss trajectory against micrograd's over the 100 steps, to 1e-9;
 3. build + backward cost per op node and memory per op node against micrograd, and a chain of 10^4 vs 10^6 nodes
-   (``benchmarks.engine.run``).
+   (``benchmarks.engine.run``);
+4. each contender in its own process (``benchmarks.contenders.run_all``, one subprocess per workload and engine,
+   gc on, medians): micrograd's demo step on our graph mode, micrograd's demo code unchanged on our Value,
+   ``compile`` (pure Python and numpy), micrograd, the microgpt-design engine, PyTorch 0-d and batched numpy; and a
+   microgpt-style GPT step, the same user code on our Value and on the microgpt-design engine. The issue-11 targets
+   (graph mode >= 50x micrograd and >= 25x PyTorch, GPT >= 1.5x the microgpt design, compile >= 300x / >= 1,000x
+   micrograd, first compiled call <= 2 s) are judged on these figures, all from the same run.
 
 Timings run with the garbage collector enabled. Missing peers (micrograd, torch) are skipped with a note. Prints a
 markdown table with the targets marked met or MISSED, and writes every figure as JSON (atomically).
@@ -32,12 +38,18 @@ from pathlib import Path
 
 from autograd_core.files import atomic_write
 
-from . import engine, peers, training
+from . import contenders, engine, peers, training
 
 __all__ = ["TARGETS", "PUBLISHED", "README", "README_BEGIN", "README_END", "main", "measure", "machine", "markdown",
-           "write_json", "readme_table", "readme_block", "update_readme"]
+           "write_json", "readme_table", "readme_block", "update_readme", "speedup"]
 
 TARGETS = {
+    "own_process_graph_vs_micrograd": 50.0,  # at least, demo step, graph mode, each contender in its own process
+    "own_process_graph_vs_torch": 25.0,  # at least, same
+    "gpt_vs_microgpt": 1.5,  # at least, microgpt-style GPT step, unchanged user code, vs the microgpt-design engine
+    "compiled_vs_micrograd": 300.0,  # at least, compile (pure Python backend) on the demo step
+    "compiled_numpy_vs_micrograd": 1000.0,  # at least, compile with the numpy backend
+    "trace_seconds": 2.0,  # at most: the first compiled call (graph-mode step + trace + lowering + codegen)
     "step_speedup_vs_micrograd": 10.0,  # at least, per micrograd demo step
     "step_speedup_vs_torch": 10.0,  # at least, per micrograd demo step, PyTorch 0-d float64 tensors
     "memory_vs_micrograd": 1 / 3,  # at most, our bytes per node / micrograd's
@@ -103,6 +115,8 @@ def measure(quick: bool = False, steps: int | None = None, torch_steps: int | No
         train = training.run(steps=steps, seed=peers.SEED, data_seed=DATA_SEED)
         _log(f"micrograd's demo step: autograd-core vs PyTorch 0-d tensors, {torch_steps} steps ...")
         torch = peers.run(X, y, steps=torch_steps, seed=peers.SEED, log=_log)
+        _log("each contender in its own process: micrograd's demo step and a microgpt-style GPT step ...")
+        processes = contenders.run_all(steps=2 if quick else 9, gpt_steps=1 if quick else 5, log=_log)
         _log("engine: build + backward per node, memory per node, chains ...")
         if quick:
             eng = engine.run(repeats=2, micrograd_repeats=1, n_terms=5000, chain_sizes=(10 ** 4, 10 ** 5),
@@ -114,7 +128,7 @@ def measure(quick: bool = False, steps: int | None = None, torch_steps: int | No
             gc.unfreeze()
     info["load_average_after"] = machine()["load_average"]
     results = {"quick": quick, "machine": info, "seconds": time.perf_counter() - started, "training": train,
-               "torch": torch, "engine": eng}
+               "torch": torch, "engine": eng, "processes": processes}
     results["targets"] = verdicts(results)
     return results
 
@@ -142,7 +156,38 @@ def verdicts(results: dict) -> list:
     diff = train.get("max_loss_diff") if train.get("micrograd_losses") else None
     add(f"loss trajectory equals micrograd's over {train['steps']} steps", f"<= {TARGETS['loss_trajectory']:g}",
         diff, None if diff is None else diff <= TARGETS["loss_trajectory"])
+    for name, value, key, at_most in _process_targets(results.get("processes")):
+        wanted = f"<= {TARGETS[key]:g} s" if at_most else f">= {TARGETS[key]:g}x"
+        add(name, wanted, value, None if value is None else (value <= TARGETS[key] if at_most else
+                                                             value >= TARGETS[key]))
     return out
+
+
+def speedup(processes: dict, workload: str, engine: str, peer: str):
+    """``peer's ms / engine's ms`` in the own-process run, or None when either is missing."""
+    rows = (processes or {}).get(workload, {})
+    a, b = rows.get(engine, {}).get("ms"), rows.get(peer, {}).get("ms")
+    return None if not a or not b else b / a
+
+
+def _process_targets(processes) -> list:
+    if not processes:
+        return []
+    first = processes.get("demo", {}).get("compiled", {}).get("first_ms")
+    return [
+        ("own process: demo step, graph mode vs micrograd", speedup(processes, "demo", "ours", "micrograd"),
+         "own_process_graph_vs_micrograd", False),
+        ("own process: demo step, graph mode vs PyTorch 0-d", speedup(processes, "demo", "ours", "torch"),
+         "own_process_graph_vs_torch", False),
+        ("own process: GPT step, unchanged user code vs the microgpt-design engine",
+         speedup(processes, "gpt", "ours", "microgpt"), "gpt_vs_microgpt", False),
+        ("own process: demo step, compile (Python) vs micrograd", speedup(processes, "demo", "compiled", "micrograd"),
+         "compiled_vs_micrograd", False),
+        ("own process: demo step, compile (numpy) vs micrograd",
+         speedup(processes, "demo", "compiled-numpy", "micrograd"), "compiled_numpy_vs_micrograd", False),
+        ("first compiled call (graph-mode step + trace + lowering + codegen)", None if first is None else first / 1e3,
+         "trace_seconds", True),
+    ]
 
 
 def _verdict(met) -> str:
@@ -212,7 +257,53 @@ def markdown(results: dict) -> str:
     for note in (train.get("note"), torch.get("note"), eng.get("note")):
         if note:
             notes.append(f"Note: {note}.")
-    return "\n".join(rows) + "\n\n" + "\n\n".join(notes)
+    return "\n".join(rows) + "\n\n" + "\n\n".join(notes) + _processes_markdown(results)
+
+
+_LABELS = {"ours": "autograd-core, graph mode (`nn`)", "ours-user": "autograd-core, micrograd's demo code unchanged",
+           "compiled": "autograd-core, `compile` (pure Python)", "compiled-numpy": "autograd-core, `compile` (numpy)",
+           "micrograd": "micrograd 0.1.0", "microgpt": "microgpt-design engine (written here)",
+           "torch": "PyTorch 0-d float64", "numpy": "batched numpy matrices (the limit)"}
+
+
+def _label(workload: str, engine: str) -> str:
+    if workload == "gpt" and engine == "ours":
+        return "autograd-core, the same user code unchanged"
+    return _LABELS.get(engine, engine)
+
+
+def _processes_markdown(results: dict) -> str:
+    processes = results.get("processes")
+    if not processes:
+        return ""
+    lines = ["", "", "Each contender in its own process (gc on, medians, ratios from this one run):", "",
+             "| workload | engine | ms per step | first call | vs micrograd | vs microgpt design | loss difference "
+             "vs the first row |",
+             "|---|---|---|---|---|---|---|"]
+    for workload, title in (("demo", "micrograd's demo step"), ("gpt", "microgpt-style GPT step")):
+        rows = processes.get(workload, {})
+        base = next((r.get("losses") for r in rows.values() if r.get("losses")), None)
+        for name, r in rows.items():
+            if "ms" not in r:
+                lines.append(f"| {title} | {_label(workload, name)} | skipped | | | | |")
+                continue
+            vs_m = speedup(processes, workload, name, "micrograd")
+            vs_g = speedup(processes, workload, name, "microgpt")
+            n = min(len(r["losses"]), len(base))
+            diff = max(abs(a - b) / max(1.0, abs(b)) for a, b in zip(r["losses"][:n], base[:n]))
+            lines.append(f"| {title} | {_label(workload, name)} | {r['ms']:.2f} | {r['first_ms']:.0f} ms | "
+                         f"{'' if vs_m is None else f'{vs_m:,.1f}x'} | {'' if vs_g is None else f'{vs_g:.2f}x'} | "
+                         f"{diff:.0e} over {n} steps |")
+    lines += ["", "| target | wanted | measured | result |", "|---|---|---|---|"]
+    for t in results["targets"]:
+        if t["target"].startswith(("own process", "first compiled")):
+            v = t["value"]
+            shown = "skipped" if v is None else (f"{v:.2f} s" if t["wanted"].endswith(" s") else f"{v:,.1f}x")
+            lines.append(f"| {t['target']} | {t['wanted']} | {shown} | {_verdict(t['met'])} |")
+    notes = [n for rows in processes.values() for n in (r.get("note") for r in rows.values()) if n]
+    if notes:
+        lines += [""] + [f"Note: {n}." for n in notes]
+    return "\n".join(lines)
 
 
 def _one(v) -> str:
