@@ -5,6 +5,10 @@ Hidden or output layers: ``linear`` (identity), ``sigmoid``, ``tanh``, ``relu`` 
 ``cos``, ``abs``: the activation ops of the engine's op table, applied elementwise. Output layers may also use
 ``softmax`` (over the layer, :func:`nn.losses.softmax`). ``nn.layers``, ``nn.delta`` and ``nn.export`` all take their
 names and constants from here, so the three agree.
+
+The derivative at a kink follows PyTorch: relu'(0) = 0, leaky_relu'(0) = :data:`LEAKY_RELU_SLOPE` (the slope), step'(0)
+= 0, elu'(0) = 1 (alpha = 1). Notes 002 use 1 for ReLU'(0) and leaky ReLU'(0); any value between the one-sided
+derivatives is a valid subgradient, and the choice only matters when a pre-activation is exactly 0.
 """
 
 from __future__ import annotations

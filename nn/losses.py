@@ -2,10 +2,19 @@
 
 Every loss is called as ``loss(outputs, target)`` where ``outputs`` is what a model call returns: a list of Values,
 one per output, or a single Value (a model with one output returns the Value itself; a lone Value counts as a list
-of one). ``target`` is the sample's target. It returns one Value: the loss of that sample, averaged over the outputs
-where a loss is elementwise. ``nn.train.fit`` averages it over the batch. With plain floats as outputs (a list, or
-one float, as ``model.predict`` gives them) the same functions return plain floats (handy for checking numbers by
-hand). ``softmax`` and ``log_softmax`` return the form they are given: a list for a list, a single one for a single.
+of one). ``target`` is the sample's target. It returns one Value: the loss of that sample. ``nn.train.fit`` averages
+it over the batch.
+
+Reduction over the outputs of one sample: the elementwise losses (:data:`ELEMENTWISE_LOSSES`: ``mse``, ``half_mse``,
+``binary_cross_entropy``, ``binary_cross_entropy_with_logits``, ``hinge``) add one term ``ℓ(y_i, t_i)`` per output
+and take ``reduction="mean"`` (the default, ``(1/N) Σ_i ℓ``, as PyTorch does) or ``reduction="sum"`` (``Σ_i ℓ``, the
+form notes 000 and 001 write: their ``δ[L] = a - y`` and ``-(t - y) σ'(d)`` are the gradients of the sum). With one
+output the two are the same; with N outputs the mean's gradient is the sum's divided by N. ``cross_entropy``,
+``categorical_cross_entropy`` and ``kl_divergence`` are sums over the classes by definition and take no reduction.
+
+With plain floats as outputs (a list, or one float, as ``model.predict`` gives them) the same functions return plain
+floats (handy for checking numbers by hand). ``softmax`` and ``log_softmax`` return the form they are given: a list
+for a list, a single one for a single.
 
 Targets are data, never Values: a number (for a single output) or a list of numbers, or a class index for the
 categorical losses. A target out of range (a probability outside [0, 1], a class index outside 0..n-1, a hinge label
@@ -41,6 +50,10 @@ __all__ = [
     "hinge",
     "l2_penalty",
     "LOSSES",
+    "ELEMENTWISE_LOSSES",
+    "REDUCTIONS",
+    "check_reduction",
+    "with_reduction",
     "get_loss",
     "loss_name",
     "accuracy_rule",
@@ -138,8 +151,20 @@ def _any_value(xs: list) -> bool:
     return False
 
 
-def _mean(terms: list, scale: float = 1.0):
-    """``scale * (1/len) * sum(terms)``, as one sum node for Values (no node at all for a single term)."""
+REDUCTIONS = ("mean", "sum")
+
+
+def check_reduction(where: str, reduction: object) -> str:
+    """``reduction`` if it is ``"mean"`` or ``"sum"``; a ValueError starting with ``where`` otherwise."""
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be 'mean' (average over the outputs of a sample) or 'sum' (add "
+                         f"them, as notes 000 and 001 write the loss), got {reduction!r}")
+    return reduction
+
+
+def _reduce(where: str, terms: list, reduction: str, scale: float = 1.0):
+    """``scale * (1/N) Σ terms`` (mean) or ``scale * Σ terms`` (sum), one sum node for Values (none for one term)."""
+    check_reduction(where, reduction)
     n = len(terms)
     if n == 1:
         total = terms[0]
@@ -147,7 +172,7 @@ def _mean(terms: list, scale: float = 1.0):
         total = ag.sum(terms)
     else:
         total = sum(terms, 0.0)
-    factor = scale / n
+    factor = scale / n if reduction == "mean" else scale
     return total if factor == 1.0 else total * factor
 
 
@@ -162,32 +187,40 @@ def _finite_logits(where: str, zs: list) -> float:
 # ---------------------------------------------------------------------------------------------------------------
 # regression
 # ---------------------------------------------------------------------------------------------------------------
-def mse(outputs: Outputs, target, *, half: bool = False):
+def mse(outputs: Outputs, target, *, half: bool = False, reduction: str = "mean"):
     """Mean squared error ``(1/N) Σ_i (y_i - t_i)²`` over the N outputs; ``half=True``: ``(1/N) Σ_i ½ (y_i - t_i)²``.
 
-    The lectures use both scalings; the half one makes the gradient ``(y - t)/N`` instead of ``2 (y - t)/N``.
+    Notes 000-004 use both scalings; the half one makes the gradient ``(y - t)/N`` instead of ``2 (y - t)/N``.
+    ``reduction="sum"`` drops the 1/N: ``Σ_i (y_i - t_i)²``, gradient ``2 (y - t)`` (notes 003's
+    ``E_n = Σ_k (d_nk - o_nk)²``).
     """
     ys = _outputs("mse", outputs)
     ts = check_targets("mse", target, len(ys))
-    return _mean([(y - t) ** 2 for y, t in zip(ys, ts)], 0.5 if half else 1.0)
+    return _reduce("mse", [(y - t) ** 2 for y, t in zip(ys, ts)], reduction, 0.5 if half else 1.0)
 
 
-def half_mse(outputs: Outputs, target):
-    """``(1/N) Σ_i ½ (y_i - t_i)²``: :func:`mse` with ``half=True`` (the delta rule's squared error)."""
+def half_mse(outputs: Outputs, target, *, reduction: str = "mean"):
+    """``(1/N) Σ_i ½ (y_i - t_i)²``: :func:`mse` with ``half=True`` (the delta rule's squared error).
+
+    ``reduction="sum"`` is notes 001's ``L = Σ_k ½ (t_k - y_k)²``, whose gradient ``∂L/∂y_i = -(t_i - y_i)`` gives
+    its output delta ``-(t_i - y_i) σ'(d_i)``; the mean divides both by N.
+    """
     ys = _outputs("half_mse", outputs)
     ts = check_targets("half_mse", target, len(ys))
-    return _mean([(y - t) ** 2 for y, t in zip(ys, ts)], 0.5)
+    return _reduce("half_mse", [(y - t) ** 2 for y, t in zip(ys, ts)], reduction, 0.5)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # binary classification
 # ---------------------------------------------------------------------------------------------------------------
-def binary_cross_entropy(probs: Outputs, target):
+def binary_cross_entropy(probs: Outputs, target, *, reduction: str = "mean"):
     """``(1/N) Σ_i -t_i log p_i - (1 - t_i) log(1 - p_i)`` on probabilities (a sigmoid output layer).
 
-    Targets must lie in [0, 1] and probabilities in [0, 1]. A term whose target weight is 0 is left out, so a
-    saturated probability costs nothing where it is right; a saturated probability that is wrong (p = 1 for t = 0)
-    is an infinite loss and a ValueError: use :func:`binary_cross_entropy_with_logits` for raw scores.
+    ``reduction="sum"`` drops the 1/N; then with a sigmoid output ``∂L/∂z_i = p_i - t_i``, notes 000's
+    ``δ[L] = a - y`` (the mean gives ``(a - y)/N``). Targets must lie in [0, 1] and probabilities in [0, 1]. A term
+    whose target weight is 0 is left out, so a saturated probability costs nothing where it is right; a saturated
+    probability that is wrong (p = 1 for t = 0) is an infinite loss and a ValueError: use
+    :func:`binary_cross_entropy_with_logits` for raw scores.
     """
     ps = _outputs("binary_cross_entropy", probs)
     ts = check_targets("binary_cross_entropy", target, len(ps))
@@ -208,13 +241,14 @@ def binary_cross_entropy(probs: Outputs, target):
             terms.append(-ag.log(1.0 - p))
         else:
             terms.append(-(t * ag.log(p) + (1.0 - t) * ag.log(1.0 - p)))
-    return _mean(terms)
+    return _reduce("binary_cross_entropy", terms, reduction)
 
 
-def binary_cross_entropy_with_logits(logits: Outputs, target):
+def binary_cross_entropy_with_logits(logits: Outputs, target, *, reduction: str = "mean"):
     """Binary cross-entropy of ``sigmoid(z)``, computed stably from the logit: ``(1/N) Σ_i softplus(z_i) - t_i z_i``.
 
-    Equal to ``binary_cross_entropy([sigmoid(z)], t)``; its gradient is ``(sigmoid(z) - t)/N``. Targets in [0, 1].
+    Equal to ``binary_cross_entropy([sigmoid(z)], t)``; its gradient is ``(sigmoid(z) - t)/N`` (``sigmoid(z) - t``
+    with ``reduction="sum"``). Targets in [0, 1].
     """
     zs = _outputs("binary_cross_entropy_with_logits", logits)
     ts = check_targets("binary_cross_entropy_with_logits", target, len(zs))
@@ -222,20 +256,22 @@ def binary_cross_entropy_with_logits(logits: Outputs, target):
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"binary_cross_entropy_with_logits: target {i} must be a probability in [0, 1], "
                              f"got {t!r}")
-    return _mean([ag.softplus(z) - t * z if t != 0.0 else ag.softplus(z) for z, t in zip(zs, ts)])
+    return _reduce("binary_cross_entropy_with_logits",
+                   [ag.softplus(z) - t * z if t != 0.0 else ag.softplus(z) for z, t in zip(zs, ts)], reduction)
 
 
-def hinge(scores: Outputs, target):
+def hinge(scores: Outputs, target, *, reduction: str = "mean"):
     """The SVM hinge loss ``(1/N) Σ_i max(0, 1 - t_i s_i)`` with labels t_i in {-1, +1}.
 
-    Its gradient is ``-t_i/N`` where the margin ``t_i s_i`` is below 1, else 0 (0 at exactly 1, as relu).
+    Its gradient is ``-t_i/N`` where the margin ``t_i s_i`` is below 1, else 0 (0 at exactly 1, as relu);
+    ``reduction="sum"`` drops the 1/N.
     """
     ss = _outputs("hinge", scores)
     ts = check_targets("hinge", target, len(ss))
     for i, t in enumerate(ts):
         if t != 1.0 and t != -1.0:
             raise ValueError(f"hinge: target {i} must be -1 or +1, got {t!r} (map 0/1 labels with 2*y - 1)")
-    return _mean([ag.relu(1.0 - t * s) for s, t in zip(ss, ts)])
+    return _reduce("hinge", [ag.relu(1.0 - t * s) for s, t in zip(ss, ts)], reduction)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -377,6 +413,40 @@ def get_loss(loss: Union[str, Callable]) -> Callable:
         raise TypeError(f"loss must be a name ({', '.join(LOSSES)}) or a callable loss(outputs, target), "
                         f"got {describe(loss)}")
     return loss
+
+
+# the losses that add one term per output and so take reduction="mean" | "sum"
+ELEMENTWISE_LOSSES = ("mse", "half_mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge")
+
+
+def with_reduction(loss: Union[str, Callable], reduction: str = "mean", where: str = "with_reduction") -> Callable:
+    """The loss function ``loss(outputs, target)`` with its reduction over the outputs of a sample fixed.
+
+    ``"mean"`` returns the loss itself, unchanged (every loss's default). ``"sum"`` returns, for an elementwise loss
+    (:data:`ELEMENTWISE_LOSSES`), a function that calls it with ``reduction="sum"``. ``"sum"`` for
+    ``cross_entropy``, ``categorical_cross_entropy`` or ``kl_divergence`` (sums over the classes already) or for a
+    loss function of your own (it decides its own reduction) is a ValueError; messages start with ``where``.
+    """
+    loss_fn = get_loss(loss)
+    check_reduction(where, reduction)
+    if reduction == "mean":
+        return loss_fn
+    name = loss_name(loss_fn)
+    if name is None:
+        raise ValueError(f"{where}: reduction={reduction!r} applies to nn's elementwise losses "
+                         f"({', '.join(ELEMENTWISE_LOSSES)}); a loss function of your own decides its own reduction: "
+                         "leave reduction='mean' and write the sum into it")
+    if name not in ELEMENTWISE_LOSSES:
+        raise ValueError(f"{where}: {name} is already a sum over the classes (not an average over the outputs), so it "
+                         f"takes no reduction; leave reduction='mean' (reduction applies to "
+                         f"{', '.join(ELEMENTWISE_LOSSES)})")
+
+    def summed(outputs, target):
+        return loss_fn(outputs, target, reduction=reduction)
+
+    summed.__name__ = f"{name}_{reduction}"
+    summed.__doc__ = f"{name}(outputs, target, reduction={reduction!r})"
+    return summed
 
 
 def loss_name(loss: Callable) -> str | None:

@@ -2,7 +2,12 @@
 
 One step on a batch B of m examples: forward every example, loss ``L = (1/m) Σ_{i∈B} loss(model(x_i), y_i)``
 (+ ``l2_penalty(model, l2)`` = (λ/2) Σ w² over the weights, biases excluded), zero the gradients,
-``L.backward()``, ``optimizer.step()``.
+``L.backward()``, record the gradient norm ``‖g‖ = sqrt(Σ_p (∂L/∂p)²)``, clip it to ``clip_norm`` if asked
+(``g ← g · clip_norm / ‖g‖`` when ``‖g‖ > clip_norm``, :func:`nn.optim.clip_grad_norm`), ``optimizer.step()``.
+
+``reduction`` is the loss's reduction over the outputs of one sample (``"mean"``, the default, or ``"sum"``, see
+:func:`nn.losses.with_reduction`); the batch is always averaged over its m examples, as notes 000's
+``ĝ = (1/m) ∇ Σ_i L(f(x_i), y_i)``.
 
 Ctrl-C: while ``fit`` runs in the main thread it takes over SIGINT. The first Ctrl-C lets the current step finish
 (so the parameters are never half-updated) and then stops; a second one stops at once. Either way, and also when a
@@ -26,8 +31,9 @@ import autograd_core as ag
 from autograd_core import Value, no_grad
 
 from .data import batches
-from .losses import accuracy_rule, get_loss, l2_penalty
+from .losses import accuracy_rule, get_loss, l2_penalty, with_reduction
 from .module import Module
+from .optim import clip_grad_norm
 
 __all__ = ["fit", "evaluate", "batch_loss", "History", "Evaluation", "TrainingDiverged"]
 
@@ -43,6 +49,8 @@ class History:
             training it equals the step loss).
         accuracy: per completed epoch, the fraction of examples classified correctly by the outputs computed in its
             steps (before each update, as micrograd's demo reports it); None for regression losses.
+        grad_norm: the global gradient norm ``sqrt(Σ_p (∂L/∂p)²)`` over all parameters at every completed step,
+            before any clipping (what ``clip_norm`` compares with).
         epochs: number of completed epochs; steps: number of completed steps.
         interrupted: True if Ctrl-C (or a KeyboardInterrupt) stopped training.
         stopped_early: True if the callback asked to stop.
@@ -52,6 +60,7 @@ class History:
     lr: list = field(default_factory=list)
     epoch_loss: list = field(default_factory=list)
     accuracy: list | None = None
+    grad_norm: list = field(default_factory=list)
     epochs: int = 0
     steps: int = 0
     interrupted: bool = False
@@ -143,15 +152,16 @@ def _check_model(where: str, model: object) -> None:
 
 
 def batch_loss(model: Module, xb: Sequence, yb: Sequence, loss: Union[str, Callable], l2: float = 0.0,
-               weights: list | None = None) -> tuple:
+               weights: list | None = None, *, reduction: str = "mean") -> tuple:
     """One batch's outputs and loss ``L = (1/m) Σ_i loss(model(x_i), y_i) + (λ/2) Σ w²`` (λ = ``l2``).
 
     Returns ``(outputs, L)``, ``outputs[i] = model(xb[i])`` (a list of Values, or a Value for a model with a single
     output). The penalty covers ``weights`` (default
-    ``model.weights()``: biases are not regularised). This is what :func:`fit` differentiates at every step and
-    what :func:`nn.delta.check` compares with the delta rule.
+    ``model.weights()``: biases are not regularised). ``reduction`` is the per-sample loss's reduction over its
+    outputs (``"mean"`` or ``"sum"``, :func:`nn.losses.with_reduction`). This is what :func:`fit` differentiates at
+    every step and what :func:`nn.delta.check` compares with the delta rule.
     """
-    loss_fn = get_loss(loss)
+    loss_fn = with_reduction(loss, reduction, "batch_loss")
     outs = [model(x) for x in xb]
     per = [loss_fn(o, t) for o, t in zip(outs, yb)]
     if not per:
@@ -166,10 +176,22 @@ def batch_loss(model: Module, xb: Sequence, yb: Sequence, loss: Union[str, Calla
     return outs, total
 
 
+def _grad_norm(params: list) -> float:
+    """``sqrt(Σ g²)`` over the parameters' grads (None skipped), as ``m sqrt(Σ (g/m)²)``: no overflow; nan stays nan."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if any(g != g for g in grads):
+        return math.nan
+    m = max(map(abs, grads), default=0.0)
+    if m == 0.0 or m == math.inf:
+        return m
+    return m * math.sqrt(math.fsum((g / m) ** 2 for g in grads))
+
+
 def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], optimizer, epochs: int,
         batch_size: int | None = None, progress: bool = True, *, l2: float = 0.0, shuffle: bool = True,
         seed: Union[int, None, random.Random] = None, accuracy: Union[None, bool, Callable] = None,
-        callback: Callable[[History], bool | None] | None = None) -> History:
+        callback: Callable[[History], bool | None] | None = None, reduction: str = "mean",
+        clip_norm: float | None = None) -> History:
     """Train ``model`` on ``(X, y)`` for ``epochs`` passes and return the :class:`History`.
 
     Args:
@@ -186,12 +208,23 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
         accuracy: None (automatic: recorded for classification losses), False (never), or a callable
             ``correct(outputs, target) -> bool`` (``outputs`` as the model call returns them).
         callback: called as ``callback(history)`` after every epoch; return True to stop.
+        reduction: how the loss of one sample combines its outputs: ``"mean"`` (the default, ``(1/N) Σ_i``) or
+            ``"sum"`` (``Σ_i``, the form of notes 000 and 001) for the elementwise losses
+            (:data:`nn.losses.ELEMENTWISE_LOSSES`). The batch is averaged over its examples either way.
+        clip_norm: None (no clipping) or a positive number: after every backward pass, when the global gradient
+            norm ``‖g‖`` exceeds it, every gradient is scaled by ``clip_norm / ‖g‖``
+            (:func:`nn.optim.clip_grad_norm`, notes 003's remedy for exploding gradients). ``history.grad_norm``
+            records ``‖g‖`` before clipping either way.
 
-    Raises :class:`TrainingDiverged` (a FloatingPointError carrying the history) if the loss becomes nan or
-    infinite or an op overflows; bad targets surface as the loss's ValueError.
+    Raises :class:`TrainingDiverged` (a FloatingPointError carrying the history) if the loss or the gradient norm
+    becomes nan or infinite or an op overflows; bad targets surface as the loss's ValueError.
     """
     _check_model("fit", model)
-    loss_fn = get_loss(loss)
+    loss_fn = with_reduction(loss, reduction, "fit")
+    plain_loss = get_loss(loss)
+    if clip_norm is not None and (isinstance(clip_norm, bool) or not isinstance(clip_norm, numbers.Real)
+                                  or not clip_norm > 0 or not math.isfinite(clip_norm)):
+        raise ValueError(f"fit: clip_norm must be None (no clipping) or a finite number > 0, got {clip_norm!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
     if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
@@ -202,7 +235,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
     if callback is not None and not callable(callback):
         raise TypeError(f"fit: callback must be callable, got {type(callback).__name__}")
     if accuracy is None:
-        rule = accuracy_rule(loss_fn)
+        rule = accuracy_rule(plain_loss)
     elif accuracy is False:
         rule = None
     elif callable(accuracy) and accuracy is not True:
@@ -231,6 +264,11 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
                             p.grad = 0.0
                         optimizer.zero_grad()
                         total.backward()
+                        norm = _grad_norm(params)
+                        if not math.isfinite(norm):
+                            raise OverflowError(f"the gradient norm is {norm!r}")
+                        if clip_norm is not None:
+                            clip_grad_norm(params, clip_norm)
                     except OverflowError as e:
                         raise TrainingDiverged(f"fit: training diverged at step {history.steps} (epoch "
                                                f"{history.epochs}): {e}; lower the learning rate, clip the "
@@ -240,6 +278,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
                     m = len(xb)
                     history.step_loss.append(value)
                     history.lr.append(lr)
+                    history.grad_norm.append(norm)
                     history.steps += 1
                     epoch_sum += value * m
                     epoch_n += m
@@ -268,11 +307,14 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
 
 
 def evaluate(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable],
-             accuracy: Union[None, bool, Callable] = None) -> Evaluation:
-    """Mean loss and accuracy of ``model`` on ``(X, y)``, computed under ``no_grad`` (nothing is trained)."""
+             accuracy: Union[None, bool, Callable] = None, *, reduction: str = "mean") -> Evaluation:
+    """Mean loss and accuracy of ``model`` on ``(X, y)``, computed under ``no_grad`` (nothing is trained).
+
+    ``reduction`` is the per-sample loss's reduction over its outputs, as in :func:`fit`.
+    """
     _check_model("evaluate", model)
-    loss_fn = get_loss(loss)
-    rule = accuracy_rule(loss_fn) if accuracy is None else (None if accuracy is False else accuracy)
+    loss_fn = with_reduction(loss, reduction, "evaluate")
+    rule = accuracy_rule(get_loss(loss)) if accuracy is None else (None if accuracy is False else accuracy)
     batches(X, y, None)  # validates X and y
     with no_grad():
         outs = [model(x) for x in X]

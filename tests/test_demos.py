@@ -20,12 +20,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMOS = ("worked_example", "chain_rule", "logistic_regression", "xor", "regression", "moons", "digits",
-         "vanishing_gradients", "delta_rule")
+         "vanishing_gradients", "delta_rule", "zero_init", "descent_paths", "activations", "losses", "exercise_003",
+         "exploding_gradients")
 PNG = b"\x89PNG\r\n\x1a\n"
 # the optional packages each demo's main() imports (dot is optional for all: save_graph falls back to DOT source)
 DEMO_NEEDS = {"worked_example": (), "chain_rule": ("matplotlib",), "logistic_regression": ("matplotlib",),
               "xor": ("matplotlib",), "regression": ("matplotlib",), "moons": ("matplotlib", "sklearn"),
-              "digits": ("matplotlib", "sklearn"), "vanishing_gradients": ("matplotlib",), "delta_rule": ()}
+              "digits": ("matplotlib", "sklearn"), "vanishing_gradients": ("matplotlib",), "delta_rule": (),
+              "zero_init": ("matplotlib",), "descent_paths": ("matplotlib",), "activations": ("matplotlib",),
+              "losses": ("matplotlib",), "exercise_003": (), "exploding_gradients": ("matplotlib",)}
 
 
 @pytest.fixture(autouse=True)
@@ -107,17 +110,35 @@ def test_xor(tmp_path):
     assert r["mlp_loss"] < 0.05
 
 
-def test_regression(tmp_path):
+def test_regression(tmp_path, capsys):
     r = run_demo("regression", tmp_path)
+    # notes 001's network: 13 parameters, a sigmoid output; its data begin with the notes' three points
     assert r["num_parameters"] == 13
+    assert r["output_activation"] == "sigmoid"
+    assert r["first_points"] == [(-4.8, 0.0), (-4.5, 0.5), (-4.3, 0.3)]
+    assert "{(-4.8, 0.0), (-4.5, 0.5), (-4.3, 0.3), ...}" in capsys.readouterr().out
     assert set(r["curves"]) == {"batch", "stochastic", "minibatch (m=8)"}
     for name, curve in r["curves"].items():
         assert len(curve) == r["epochs"] + 1
         assert curve[-1] < curve[0], f"{name} did not decrease the loss"
     # the same initial weights for all three variants
     assert len({round(c[0], 12) for c in r["curves"].values()}) == 1
-    assert r["updates"] == {"batch": r["epochs"], "stochastic": 41 * r["epochs"], "minibatch (m=8)": 6 * r["epochs"]}
-    assert min(r["curves"]["stochastic"]) < 0.05  # near the noise floor (0.01) within the quick run
+    n = r["samples"]
+    assert n == 40
+    assert r["updates"] == {"batch": r["epochs"], "stochastic": n * r["epochs"], "minibatch (m=8)": 5 * r["epochs"]}
+    # per epoch, stochastic descent leaves the plateau first (the full run reaches the target's own 0.0039)
+    assert min(r["curves"]["stochastic"]) < min(r["curves"]["batch"])
+    assert min(r["curves"]["stochastic"]) < 0.035
+
+
+def test_regression_data_are_the_notes_then_ours():
+    from demos import regression
+
+    X, t = regression.make_data()
+    assert [(x[0], ti) for x, ti in zip(X[:3], t[:3])] == list(regression.NOTES_POINTS)
+    assert all(0.0 <= ti <= 1.0 for ti in t)  # inside a sigmoid output's range
+    assert all(0.1 <= regression.target(x[0]) <= 0.9 for x in X)
+    assert regression.build_model().num_parameters() == 13
 
 
 def test_moons(tmp_path, capsys):
@@ -166,6 +187,14 @@ def test_vanishing_gradients(tmp_path, capsys):
 
 def test_delta_rule(tmp_path):
     r = run_demo("delta_rule", tmp_path)
+    # reduction="sum": delta^L is notes 000's a - y and notes 001's -(t - y) s'(d); the mean is exactly half of it
+    for loss in ("binary_cross_entropy", "half_mse"):
+        notes = r["notes"][loss]
+        assert notes["max_diff"] <= 1e-15
+        assert notes["ratios"] == pytest.approx([0.5, 0.5], abs=1e-15)
+        assert notes["engine_ok"]
+    assert r["notes"]["binary_cross_entropy"]["rule_sum"].startswith("δ[L] = a[L] - y")
+    assert r["notes"]["binary_cross_entropy"]["rule_mean"].startswith("δ[L] = (a[L] - y)/N")
     assert r["single_example_max_diff"] <= 1e-12
     assert r["single_example_loss_diff"] <= 1e-12
     assert len(r["checks"]) == 4
@@ -174,6 +203,114 @@ def test_delta_rule(tmp_path):
         assert c["max_rel"] <= 1e-12
     rules = [c["rule"] for c in r["checks"]]
     assert "a[L] - y" in rules[0] and "a[L] - y" in rules[1]
+
+
+def test_zero_init(tmp_path):
+    r = run_demo("zero_init", tmp_path)
+    zero, constant, rand = (r["results"][k] for k in ("zero", "constant 0.5", "random"))
+    # all-zero weights: nothing moves, the loss is ln 2 at every step, every output 0.5
+    assert r["curves"]["zero"] == pytest.approx([math.log(2)] * r["epochs"], abs=1e-12)
+    assert zero["final_loss"] == pytest.approx(math.log(2), abs=1e-12)
+    assert zero["outputs"] == pytest.approx([0.5] * 4, abs=1e-12)
+    # equal initial rows stay equal: the hidden units never differ
+    assert zero["row_spread"] == 0.0 and constant["row_spread"] <= 1e-12
+    assert constant["accuracy"] < 1.0
+    assert rand["initial_row_spread"] > 0.1 and rand["accuracy"] == 1.0 and rand["final_loss"] < 0.1
+
+
+def test_descent_paths(tmp_path):
+    r = run_demo("descent_paths", tmp_path)
+    res = r["results"]
+    assert [res[k]["steps"] for k in ("batch", "stochastic", "minibatch (m=5)")] == [r["epochs"], 20 * r["epochs"],
+                                                                                      4 * r["epochs"]]
+    assert res["batch"]["rises"] == 0  # the exact gradient of L: L falls at every step
+    assert res["stochastic"]["rises"] > 0  # one example's gradient at a time: some steps raise L
+    from demos.descent_paths import full_loss, least_squares, make_data
+
+    X, t = make_data()
+    best = full_loss(*least_squares(X, t), X, t)
+    for name, v in res.items():
+        assert v["distance"] < 0.2, name
+        assert v["final_loss"] < 1.05 * best, name
+        assert all(c >= best - 1e-12 for c in r["losses"][name])  # no path goes below the minimum
+    # the closed form is the minimum: the engine's gradient of L vanishes there
+    import autograd_core as ag
+
+    grad = ag.grad(lambda w, b: ag.sum([(w * x[0] + b - ti) ** 2 for x, ti in zip(X, t)]) * (1 / len(X)),
+                   argnums=(0, 1))(*least_squares(X, t))
+    assert grad == pytest.approx((0.0, 0.0), abs=1e-12)
+
+
+def test_activations(tmp_path):
+    r = run_demo("activations", tmp_path)
+    results = r["results"]
+    assert set(results) == {"linear", "binary step", "sigmoid", "tanh", "ReLU", "softplus", "leaky ReLU", "ELU"}
+    for name, v in results.items():
+        assert v["max_derivative_diff"] <= 1e-12, name  # the engine's derivative is notes 002's formula
+        assert v["in_range"], name
+    # the convention at 0: PyTorch's, not the notes' 1
+    assert results["ReLU"]["derivative_at_0"] == 0.0
+    assert results["leaky ReLU"]["derivative_at_0"] == pytest.approx(0.01, abs=1e-15)
+    assert results["binary step"]["derivative_at_0"] == 0.0
+    assert results["ELU"]["derivative_at_0"] == 1.0 and results["sigmoid"]["derivative_at_0"] == 0.25
+    assert r["max_sigmoid_slope"] == pytest.approx(0.25, abs=1e-12) and r["max_step_slope"] == 0.0
+    assert len(r["files"]) == 2
+
+
+def test_losses(tmp_path):
+    r = run_demo("losses", tmp_path)
+    kl, l2 = r["probes"][0.01]["kl"], r["probes"][0.01]["l2"]
+    assert kl[0] == pytest.approx(-math.log(0.01), rel=1e-12) and l2[0] == pytest.approx(0.99 ** 2, rel=1e-12)
+    assert kl[1] == pytest.approx(-100.0, rel=1e-9) and l2[1] == pytest.approx(-1.98, rel=1e-9)
+    # through a sigmoid: dKL/dz = Y - d, dL2/dz = 2 (Y - d) Y (1 - Y)
+    assert kl[2] == pytest.approx(-0.99, rel=1e-9) and l2[2] == pytest.approx(2 * -0.99 * 0.01 * 0.99, rel=1e-9)
+    assert r["ratio_dz_at_0.01"] == pytest.approx(1 / (2 * 0.01 * 0.99), rel=1e-9)  # 1 / (2 σ'(z)): about 50
+    for v in r["probes"].values():
+        assert v["kl"][0] >= v["l2"][0]  # KL rises more steeply away from d = 1
+    assert all(abs(y - 1.0) < 0.01 for y in r["argmin"].values())
+
+
+def test_exercise_003(tmp_path):
+    r = run_demo("exercise_003", tmp_path)
+    from demos.exercise_003 import ASKED
+
+    assert set(ASKED) <= set(r["engine"])
+    assert r["max_hand_diff"] <= 1e-12  # the corrected hand formula is the engine's gradient
+    for name, g in r["engine"].items():
+        assert r["hand"][name] == pytest.approx(g, abs=1e-12)
+    # the printed solution's d o / d w_11^(1,2) in place of d o / d y_n1 gives another number
+    w11 = "w_11^(0,1)"
+    assert r["engine"][w11] == pytest.approx(-0.0124981, abs=1e-7)
+    assert r["printed"][w11] == pytest.approx(-0.0129687, abs=1e-7)
+    assert abs(r["printed"][w11] - r["engine"][w11]) > 1e-4
+    # the same network as an MLP, addressed through nn.delta's notes-003 index mapping
+    assert r["mlp_loss"] == pytest.approx(r["E"], abs=1e-15)
+    assert r["mlp_max_diff"] <= 1e-15 and r["delta_max_diff"] <= 1e-15
+
+
+def test_exercise_003_slip_is_the_wrong_factor():
+    # the printed formula differs from the correct one exactly by y_n1 in place of w_11^(1,2): with one sample the
+    # ratio of the two is w_11^(1,2) / y_11
+    from demos import exercise_003 as ex
+
+    x, d = ex.X[:1], ex.D[:1]
+    correct = ex.hand_gradients(X=x, D=d)["w_11^(0,1)"]
+    printed = ex.printed_gradient(1, 1, X=x, D=d)
+    net = sum(ex.W01[i][0] * x[0][i] for i in range(3))
+    y11 = 1 / (1 + math.exp(-net))
+    assert correct / printed == pytest.approx(ex.W12[0] / y11, rel=1e-12)
+
+
+def test_exploding_gradients(tmp_path):
+    r = run_demo("exploding_gradients", tmp_path)
+    assert r["growth"] > 100  # He x 1.5: the gradient at initialisation grows by orders of magnitude with depth
+    norms = r["delta_norms"]
+    assert norms[0] / norms[-1] > 10  # delta grows on the way back to the input
+    free, clipped = r["runs"]["no clipping"], r["runs"]["clip_norm=1"]
+    assert free["loss"][0] == clipped["loss"][0]  # the same initial weights
+    assert max(free["grad_norm"]) > 1e6 and max(free["loss"]) > 1e6 * free["loss"][0]  # it explodes
+    assert max(clipped["loss"]) == clipped["loss"][0]  # clipped steps never overshoot above the start
+    assert clipped["final_loss"] < 0.5 * r["baseline"] < free["final_loss"]
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
-"""The documentation's code runs: every ```python block of docs/tutorial.md, README.md and docs/readme/*.md.
+"""The documentation's code runs: every ```python block of docs/tutorial.md, docs/errata.md, README.md and
+docs/readme/*.md.
 
 The blocks of one file run in order in one shared namespace, in a temporary working directory (so files they write
-land there). Blocks tagged otherwise (```text, ```bash, untagged) are not executed. In docs/tutorial.md a python
-block followed directly by a ```text block must print exactly that text. The docs/readme/*.md files are the
-README's sections before the lead merges them, each checked on its own.
+land there). Blocks tagged otherwise (```text, ```bash, untagged) are not executed. In docs/tutorial.md and
+docs/errata.md a python block followed directly by a ```text block must print exactly that text. The
+docs/readme/*.md files are the README's sections before the lead merges them, each checked on its own.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
+ERRATA = ROOT / "docs" / "errata.md"  # the notes' slips, each settled by an executed block and its printed output
 OPTIONAL = {"torch", "graphviz", "matplotlib", "sklearn", "tqdm", "hypothesis", "sympy", "selenium", "numpy",
             "micrograd"}
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)[^\n`]*$")
@@ -139,6 +141,19 @@ def test_doc_python_blocks_run(path, doc_env):
     assert _run_file(path, check_output=False) >= 1
 
 
+def test_errata_blocks_run_and_print_what_is_shown(doc_env):
+    assert _run_file(ERRATA, check_output=True) >= 8
+
+
+def test_errata_outputs_are_checked():
+    blocks = fenced_blocks(ERRATA.read_text(encoding="utf-8"))
+    python = [k for k, b in enumerate(blocks) if b.tag == "python"]
+    silent = [k for k in python if "print(" not in blocks[k].code]
+    checked = [k for k in python
+               if k + 1 < len(blocks) and blocks[k + 1].tag == "text" and blocks[k + 1].follows_previous]
+    assert sorted(checked + silent) == python  # every block that prints has its output shown and compared
+
+
 def test_the_docs_are_found():
     files = _doc_files()
     assert TUTORIAL in files and ROOT / "README.md" in files
@@ -194,8 +209,8 @@ def test_a_wrong_documented_output_is_caught(tmp_path, monkeypatch):
 NOTES = {"000": "CS60050 Machine Learning", "001": "Implementing ANNs with TensorFlow", "002": "COMP417 Lecture 6",
          "003": "Gradient Descent and Backpropagation", "004": "Backpropagation in Neural Nets"}
 # the documents and demos kept to that rule (the other guides and nn's docstrings: see the issue)
-CITING = ([ROOT / "README.md", TUTORIAL] + [ROOT / "docs" / "readme" / f"{n}.md" for n in ("demos", "functional",
-                                                                                           "testing")]
+CITING = ([ROOT / "README.md", TUTORIAL, ERRATA] + [ROOT / "docs" / "readme" / f"{n}.md"
+                                                   for n in ("demos", "functional", "testing")]
           + sorted(p for p in (ROOT / "demos").glob("*.py") if not p.name.startswith("_")))
 
 

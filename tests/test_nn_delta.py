@@ -228,3 +228,107 @@ def test_no_engine_activation_name_is_compared_in_nn():
             if isinstance(node, ast.Compare):
                 hits = set().union(*(constants(side) for side in [node.left, *node.comparators])) & op_names
                 assert not hits, f"{path.name}:{node.lineno} compares with {sorted(hits)}; use a table keyed by name"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# reduction over the outputs: "sum" is the notes' loss, and δ[L] their formula exactly
+# ---------------------------------------------------------------------------------------------------------------
+@given(problems())
+def test_delta_rule_equals_engine_with_the_loss_summed_over_the_outputs(problem):
+    model, X, y, loss, l2 = problem
+    reduction = "sum" if loss in nn.losses.ELEMENTWISE_LOSSES else "mean"
+    result = delta.check(model, X, y, loss, l2=l2, reduction=reduction)
+    assert result.ok(RTOL), str(result)
+    assert result.reduction == reduction
+
+
+def test_sum_gives_notes_000_a_minus_y_and_notes_001_delta_exactly():
+    model = nn.MLP(3, [4, 3], activation="tanh", output_activation="sigmoid", seed=5)
+    _randomise_biases(model, 5)
+    x, t = [0.2, -0.7, 1.1], [1.0, 0.0, 1.0]
+    bce = delta.backprop(model, x, t, "binary_cross_entropy", reduction="sum")
+    a = bce.a[2]
+    assert bce.delta[2] == [ai - ti for ai, ti in zip(a, t)]  # notes 000: δ[L] = a[L] - y, to the bit
+    assert bce.rule == "δ[L] = a[L] - y (binary cross-entropy, sigmoid output)"
+    sq = delta.backprop(model, x, t, "half_mse", reduction="sum")
+    assert sq.delta[2] == [-(ti - ai) * (ai * (1 - ai)) for ti, ai in zip(t, a)]  # notes 001: -(t - y) σ'(d)
+    assert "summed" in sq.rule
+    # the mean divides δ[L], and so every δ[l] and gradient, by the N = 3 outputs
+    for name in ("binary_cross_entropy", "half_mse", "mse", "hinge"):
+        target = [1.0, -1.0, 1.0] if name == "hinge" else t
+        s, m = delta.backprop(model, x, target, name, reduction="sum"), delta.backprop(model, x, target, name)
+        for layer in (1, 2):
+            assert m.delta[layer] == pytest.approx([d / 3 for d in s.delta[layer]], rel=1e-14, abs=1e-300)
+        assert m.loss == pytest.approx(s.loss / 3, rel=1e-14)
+    gs = delta.gradients(model, [x], [t], "binary_cross_entropy", reduction="sum")
+    gm = delta.gradients(model, [x], [t], "binary_cross_entropy")
+    assert gs["layers.1.b"] == pytest.approx([3 * g for g in gm["layers.1.b"]], rel=1e-14)
+
+
+def test_logits_and_class_losses_under_reduction():
+    model = nn.MLP(2, [3, 2], activation="relu", output_activation="linear", seed=2)
+    bp = delta.backprop(model, [0.3, 0.6], [1.0, 0.0], "binary_cross_entropy_with_logits", reduction="sum")
+    assert bp.rule.startswith("δ[L] = σ(z[L]) - y")
+    assert bp.delta[2] == pytest.approx([ag.sigmoid(z) - t for z, t in zip(bp.z[2], [1.0, 0.0])], rel=1e-15)
+    with pytest.raises(ValueError, match="cross_entropy is already a sum over the classes"):
+        delta.backprop(model, [0.3, 0.6], 1, "cross_entropy", reduction="sum")
+    with pytest.raises(ValueError, match="reduction must be 'mean'"):
+        delta.check(model, [[0.3, 0.6]], [[1.0, 0.0]], "mse", reduction="max")
+    assert "reduction='sum'" in str(delta.check(model, [[0.3, 0.6]], [[1.0, 0.0]], "mse", reduction="sum"))
+
+
+def test_loss_rules_tables():
+    # LOSS_RULES keeps its meaning (the mean, as fit trains by default); loss_rule gives either reduction
+    assert set(delta.LOSS_RULES) == set(delta.SUPPORTED_LOSSES) == set(nn.losses.LOSSES)
+    assert set(delta.TERM_RULES) == set(nn.losses.ELEMENTWISE_LOSSES)
+    a, y = [0.2, 0.9], [0.0, 1.0]
+    mean_L, mean_g = delta.LOSS_RULES["half_mse"]
+    sum_L, sum_g = delta.loss_rule("half_mse", "sum")
+    assert sum_g(a, y) == [0.2, 0.9 - 1.0] and mean_g(a, y) == [0.1, (0.9 - 1.0) / 2]
+    assert sum_L(a, y) == pytest.approx(2 * mean_L(a, y), rel=1e-15)
+    with pytest.raises(ValueError, match="no hand-derived rule for loss 'l1'"):
+        delta.loss_rule("l1")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# notes 003's from-to indices
+# ---------------------------------------------------------------------------------------------------------------
+def test_notes_003_index_mapping():
+    model = nn.MLP(3, [2, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
+    for i in (1, 2, 3):
+        for j in (1, 2):
+            assert delta.notes_003_index(i, j) == (0, j - 1, i - 1)
+            assert delta.notes_003_weight(model, i, j) is model.layers[0].W[j - 1][i - 1]
+    assert delta.notes_003_weight(model, 2, 1, (1, 2)) is model.layers[1].W[0][1]
+    w = [[0.1, -0.2], [0.4, 0.3], [-0.5, 0.6]]  # notes 003's w[i][j]
+    W = delta.notes_003_matrix(w)
+    assert W == [[0.1, 0.4, -0.5], [-0.2, 0.3, 0.6]] and delta.notes_003_matrix(W) == w
+    # the mapping sends each notes-003 weight to the gradient of the right parameter
+    for j, row in enumerate(W):
+        for i, v in enumerate(row):
+            model.layers[0].W[j][i].data = v
+    x, d = [1.0, 0.5, -0.5], 1.0
+    loss = nn.losses.mse(model(x), d)
+    engine = ag.gradients(loss, [delta.notes_003_weight(model, 3, 2)])[0]
+    net2 = sum(w[i][1] * x[i] for i in range(3))  # net input of hidden unit 2 in notes 003's indices
+    y = [1 / (1 + math.exp(-sum(w[i][j] * x[i] for i in range(3)))) for j in range(2)]
+    o = 1 / (1 + math.exp(-sum(model.layers[1].W[0][j].data * y[j] for j in range(2))))
+    s2 = 1 / (1 + math.exp(-net2))
+    hand = 2 * (o - d) * o * (1 - o) * model.layers[1].W[0][1].data * s2 * (1 - s2) * x[2]
+    assert engine == pytest.approx(hand, rel=1e-12)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda m: delta.notes_003_index(0, 1), ValueError, "i must be an int >= 1 .*notes 003 count from 1.*got 0"),
+    (lambda m: delta.notes_003_index(1, 1.5), ValueError, "j must be an int >= 1"),
+    (lambda m: delta.notes_003_index(1, 1, (0, 2)), ValueError, "layers must be a pair .*consecutive"),
+    (lambda m: delta.notes_003_index(1, 1, 1), ValueError, "layers must be a pair"),
+    (lambda m: delta.notes_003_weight(m, 4, 1), ValueError, r"w_41\^\(0,1\) does not exist: layers \(0,1\) go from 3"),
+    (lambda m: delta.notes_003_weight(m, 1, 1, (2, 3)), ValueError, "past the output: the model has 2 weight layer"),
+    (lambda m: delta.notes_003_weight(object(), 1, 1), TypeError, "model must be an MLP"),
+    (lambda m: delta.notes_003_matrix([[1, 2], [3]]), ValueError, "rectangular"),
+])
+def test_notes_003_helpers_name_bad_arguments(call, error, message):
+    model = nn.MLP(3, [2, 1], seed=0)
+    with pytest.raises(error, match=message):
+        call(model)

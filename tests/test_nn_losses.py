@@ -256,3 +256,56 @@ def test_a_string_is_not_an_output():
     for bad in ("0.5", b"0.5", True, 1j):
         with pytest.raises(TypeError, match=r"mse: outputs must be a Value or a list of Values"):
             L.mse(bad, 0.5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# reduction over the outputs of one sample: "mean" (default) or "sum" (the notes' form)
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, outputs, target", [
+    ("mse", (0.3, -0.5, 1.2), [1.0, 0.5, 0.0]),
+    ("half_mse", (0.3, -0.5, 1.2), [1.0, 0.5, 0.0]),
+    ("binary_cross_entropy", (0.3, 0.6, 0.9), [1.0, 0.0, 0.3]),
+    ("binary_cross_entropy_with_logits", (0.3, -0.6, 2.0), [1.0, 0.0, 0.3]),
+    ("hinge", (0.3, -0.6, 2.0), [1.0, -1.0, -1.0]),
+])
+def test_sum_is_n_times_the_mean_for_every_elementwise_loss(name, outputs, target):
+    assert name in L.ELEMENTWISE_LOSSES
+    f = L.LOSSES[name]
+    ys_mean, ys_sum = vals(*outputs), vals(*outputs)
+    mean, total = f(ys_mean, target), f(ys_sum, target, reduction="sum")
+    assert f(ys_mean, target, reduction="mean").data == mean.data  # "mean" is the default
+    assert total.data == pytest.approx(3 * mean.data, rel=1e-14)
+    g_mean, g_sum = ag.gradients(mean, ys_mean), ag.gradients(total, ys_sum)
+    assert g_sum == pytest.approx([3 * g for g in g_mean], rel=1e-14, abs=1e-300)
+    # on floats too, and a single output: the two are the same
+    assert f(list(outputs), target, reduction="sum") == pytest.approx(3 * f(list(outputs), target), rel=1e-14)
+    assert f(outputs[0], target[0], reduction="sum") == f(outputs[0], target[0])
+
+
+def test_half_mse_summed_is_notes_001_loss_and_gradient():
+    # L = Σ_k ½ (t_k - y_k)², ∂L/∂y_i = -(t_i - y_i)
+    y, t = vals(0.8, 0.3), [1.0, 0.0]
+    loss = L.half_mse(y, t, reduction="sum")
+    assert loss.data == pytest.approx(0.5 * (0.2 ** 2 + 0.3 ** 2), rel=1e-15)
+    assert ag.gradients(loss, y) == pytest.approx([-(1.0 - 0.8), -(0.0 - 0.3)], rel=1e-15)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: L.mse(vals(1), 0.0, reduction="avg"), "mse: reduction must be 'mean' .* or 'sum' .*got 'avg'"),
+    (lambda: L.hinge(vals(1), 1.0, reduction=None), "hinge: reduction must be"),
+    (lambda: L.with_reduction("cross_entropy", "sum", "fit"), "fit: cross_entropy is already a sum over the classes"),
+    (lambda: L.with_reduction("kl_divergence", "sum"), "kl_divergence is already a sum"),
+    (lambda: L.with_reduction(lambda o, t: o, "sum", "fit"), "fit: reduction='sum' applies to nn's elementwise"),
+    (lambda: L.with_reduction("mse", "total"), "with_reduction: reduction must be"),
+])
+def test_bad_reductions_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_with_reduction():
+    assert L.with_reduction("mse") is L.mse and L.with_reduction(L.hinge, "mean") is L.hinge
+    assert L.with_reduction("cross_entropy", "mean") is L.cross_entropy  # the class losses' only form
+    summed = L.with_reduction("half_mse", "sum")
+    assert summed.__name__ == "half_mse_sum"
+    assert summed([0.8, 0.3], [1.0, 0.0]) == pytest.approx(0.065, rel=1e-14)

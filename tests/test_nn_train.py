@@ -320,3 +320,106 @@ def test_fit_and_evaluate_a_model_with_one_output():
         outs, total = nn.train.batch_loss(model, X, y, "binary_cross_entropy")
         assert all(isinstance(o, ag.Value) for o in outs) and total.data == pytest.approx(result.loss, rel=1e-12)
         assert [round(model.predict(x)) for x in X] == y
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# reduction="sum", clip_norm, grad_norm
+# ---------------------------------------------------------------------------------------------------------------
+def test_fit_with_reduction_sum_takes_the_sums_gradient():
+    # two outputs: one step with reduction="sum" is one step of the mean with twice the learning rate
+    X, y = [[0.5, -1.0], [1.0, 0.3], [-0.2, 0.8]], [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+    a = nn.MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=0)
+    b = nn.MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=0)
+    ha = nn.fit(a, X, y, "binary_cross_entropy", nn.SGD(a.parameters(), lr=0.4), epochs=1, progress=False,
+                reduction="sum")
+    hb = nn.fit(b, X, y, "binary_cross_entropy", nn.SGD(b.parameters(), lr=0.8), epochs=1, progress=False)
+    assert [p.data for p in a.parameters()] == pytest.approx([p.data for p in b.parameters()], rel=1e-12)
+    assert ha.step_loss[0] == pytest.approx(2 * hb.step_loss[0], rel=1e-14)
+    assert ha.grad_norm[0] == pytest.approx(2 * hb.grad_norm[0], rel=1e-12)
+    assert ha.accuracy is not None  # a summed binary cross-entropy is still a classification loss
+    assert nn.evaluate(a, X, y, "binary_cross_entropy", reduction="sum").loss == pytest.approx(
+        2 * nn.evaluate(a, X, y, "binary_cross_entropy").loss, rel=1e-14)
+    _, total = nn.train.batch_loss(a, X, y, "half_mse", reduction="sum")
+    _, mean = nn.train.batch_loss(a, X, y, "half_mse")
+    assert total.data == pytest.approx(2 * mean.data, rel=1e-14)
+
+
+def test_fit_rejects_a_reduction_that_does_not_apply():
+    model = nn.MLP(2, [2, 2], seed=0)
+    with pytest.raises(ValueError, match="fit: cross_entropy is already a sum over the classes"):
+        nn.fit(model, XOR_X, XOR_Y, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), 1, progress=False,
+               reduction="sum")
+    with pytest.raises(ValueError, match="fit: reduction must be 'mean'"):
+        nn.fit(model, XOR_X, XOR_Y, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), 1, progress=False,
+               reduction="Sum")
+
+
+def test_grad_norm_is_recorded_every_step():
+    X, y = _regression_data(6)
+    model = nn.MLP(1, [3, 1], seed=0)
+    state = model.state_dict()
+    h = nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=0.1), epochs=3, batch_size=2, seed=0,
+               progress=False)
+    assert len(h.grad_norm) == h.steps == 9
+    # the first step's norm is the norm of the engine's gradient of the first batch's loss
+    model.load_state_dict(state)
+    first = next(iter(nn.batches(X, y, 2, seed=0)))
+    _, loss = nn.train.batch_loss(model, *first, "mse")
+    grads = ag.gradients(loss, model.parameters())
+    assert h.grad_norm[0] == pytest.approx(math.sqrt(math.fsum(g * g for g in grads)), rel=1e-12)
+
+
+def test_clip_norm_bounds_every_update():
+    # weights three times too large: the gradient explodes; with clip_norm each SGD step moves the parameters by at
+    # most lr * clip_norm, and the recorded norm is the one before clipping
+    rng = random.Random(1)
+    X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(6)]
+    y = [x[0] - x[1] for x in X]
+
+    def deep():
+        model = nn.MLP(3, [6, 6, 6, 6, 1], activation="relu", init="he", seed=2, scopes="none")
+        for w in model.weights():
+            w.data *= 3.0
+        return model
+
+    model = deep()
+    before = [p.data for p in model.parameters()]
+    moves = []
+
+    def watch(history):
+        nonlocal before
+        now = [p.data for p in model.parameters()]
+        moves.append(math.sqrt(math.fsum((a - b) ** 2 for a, b in zip(now, before))))
+        before = now
+
+    lr, c = 0.01, 0.5
+    h = nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=lr), epochs=5, progress=False, clip_norm=c,
+               callback=watch)
+    assert h.grad_norm[0] > 100 * c  # it did explode
+    assert all(m <= lr * c * (1 + 1e-9) for m in moves)
+    free = deep()
+    h_free = nn.fit(free, X, y, "mse", nn.SGD(free.parameters(), lr=lr), epochs=1, progress=False)
+    assert h_free.grad_norm[0] == pytest.approx(h.grad_norm[0], rel=1e-12)  # same start, same unclipped norm
+
+
+@pytest.mark.parametrize("clip_norm", [0, -1.0, math.inf, math.nan, True, "1"])
+def test_bad_clip_norm(clip_norm):
+    model = nn.MLP(2, [2, 2], seed=0)
+    with pytest.raises(ValueError, match="fit: clip_norm must be None .* or a finite number > 0"):
+        nn.fit(model, XOR_X, XOR_Y, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), 1, progress=False,
+               clip_norm=clip_norm)
+
+
+def test_an_infinite_gradient_with_a_finite_loss_diverges():
+    # fault: a gradient that overflowed to inf while the loss stayed finite went into the update unnoticed (nan
+    # weights one step later); the gradient norm is checked now, before any parameter changes
+    model = nn.Neuron(1, activation="linear", seed=0)
+    model.w[0].data, model.b.data = 1.0, 0.0
+
+    def loss(output, target):  # sqrt(1e-320 y) * 1e200 = 1e40 at y = 1, but its slope 1e200 / (2 sqrt(1e-320 y))
+        return ag.sqrt(output * 1e-320) * 1e200  # times 1e-320 overflows on the way back
+
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(TrainingDiverged, match="gradient norm is (inf|nan)"):
+        nn.fit(model, [[1.0]], [0.0], loss, nn.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
+    assert [p.data for p in model.parameters()] == before
