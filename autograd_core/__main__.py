@@ -19,7 +19,6 @@ options and files, never of the library functions behind them.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import shlex
@@ -27,9 +26,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from .expr import Expression, ExpressionError, check_variable_name
+from .expr import Expression, ExpressionError
 from .graph import gradients, topological_order
-from .practice import add_practice_command, run_practice
+from .practice import PracticeError, add_practice_command, parse_assignments, run_practice
 from .value import Value
 
 __all__ = ["main"]
@@ -102,26 +101,10 @@ def _number(x: float, digits: int) -> str:
 
 
 def _assignments(items: Sequence[str]) -> dict:
-    values: dict = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        if not sep:
-            raise InputError(f"argument {item[:40]!r} is not an assignment; give variables as NAME=VALUE, e.g. x=1.5 "
-                             "(quote the expression if it contains spaces)")
-        try:
-            check_variable_name(name, "variable")
-        except ExpressionError as e:
-            raise InputError(f"{item[:40]!r}: {e.reason}") from None
-        try:
-            value = float(text)
-        except ValueError:
-            raise InputError(f"{item[:40]!r}: the value of {name} must be a number, e.g. {name}=1.5") from None
-        if not math.isfinite(value):
-            raise InputError(f"{item[:40]!r}: the value of {name} must be a finite number, got {text[:20]!r}")
-        if name in values:
-            raise InputError(f"variable {name!r} is given twice")
-        values[name] = value
-    return values
+    try:
+        return parse_assignments(items)  # one parser of NAME=VALUE for every subcommand
+    except PracticeError as e:
+        raise InputError(str(e)) from None
 
 
 def _build(args: argparse.Namespace) -> tuple[Expression, Value, dict]:

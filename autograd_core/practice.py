@@ -60,7 +60,7 @@ from .value import sum as vsum
 
 __all__ = ["Mistake", "MISTAKES", "TEXTS", "Candidate", "Question", "Stage", "Worksheet", "Feedback", "Summary",
            "Exercise", "EXERCISES", "worksheet", "practice", "run_session", "local_candidates", "match", "judge",
-           "exercise", "evaluate_answer",
+           "exercise", "evaluate_answer", "parse_assignments",
            "random_exercise", "add_practice_command", "run_practice", "PracticeError", "RTOL", "ATOL",
            "format_number", "shown_answer"]
 
@@ -1083,7 +1083,9 @@ def add_practice_command(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _assignments(items: Sequence[str]) -> dict:
+def parse_assignments(items: Sequence[str]) -> dict:
+    """``["x=1.5", "y=-2"]`` -> ``{"x": 1.5, "y": -2.0}``, the command line's variables; PracticeError says what is
+    wrong with an item (not ``NAME=VALUE``, a bad name, not a finite number, a name given twice)."""
     values: dict = {}
     for item in items:
         name, sep, text = item.partition("=")
@@ -1099,7 +1101,7 @@ def _assignments(items: Sequence[str]) -> dict:
         except ValueError:
             raise PracticeError(f"{item[:40]!r}: the value of {name} must be a number, e.g. {name}=1.5") from None
         if not math.isfinite(value):
-            raise PracticeError(f"{item[:40]!r}: the value of {name} must be a finite number")
+            raise PracticeError(f"{item[:40]!r}: the value of {name} must be a finite number, got {text[:20]!r}")
         if name in values:
             raise PracticeError(f"variable {name!r} is given twice")
         values[name] = value
@@ -1130,7 +1132,7 @@ def _sheet_from_args(args: argparse.Namespace) -> Worksheet:
     if args.random is not None:
         root, title = random_exercise(args.random, args.seed)
         return worksheet(root, args.ask or "both", title=title)
-    values = _assignments(args.assignments)
+    values = parse_assignments(args.assignments)
     parsed = Expression.parse(args.expr, names=values.keys())
     leaves = {name: Value(v, label=name) for name, v in values.items()}
     root = parsed.build(leaves)
