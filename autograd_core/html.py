@@ -21,7 +21,7 @@ evaluated but a small arithmetic reader (numbers, ``+ - * / **``, parentheses, e
 sigmoid, abs). Nothing is revealed until answered or asked: Hint, Show, and "Show the whole step" (the usual
 picture and text of the step, kept in a hidden block). The last frame keeps the summary.
 
-Rendering needs the ``graphviz`` Python package (the ``viz`` extra) and Graphviz's ``dot`` program.
+Rendering needs only Graphviz's ``dot`` program (no Python package): :mod:`autograd_core.render` writes the DOT.
 """
 
 from __future__ import annotations
@@ -574,8 +574,8 @@ def step_page(root: Value, path: Union[str, os.PathLike], *, title: str | None =
             an answer box for each question of :func:`autograd_core.practice.worksheet`, judged in the page.
         tries: tries per question in practice mode.
 
-    Needs the ``graphviz`` package (``pip install 'autograd-core[viz]'``) and Graphviz's ``dot`` program
-    (:class:`autograd_core.render.DotNotFoundError` says how to install it).
+    Needs Graphviz's ``dot`` program, no Python package (:class:`autograd_core.render.DotNotFoundError` says how to
+    install it).
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")

@@ -16,7 +16,6 @@ from autograd_core import Value, backward_steps, parse_expression
 from autograd_core.html import _inline_svg, step_page, step_page_html
 from autograd_core.trace import node_names
 
-pytest.importorskip("graphviz")
 if shutil.which("dot") is None:
     pytest.skip("Graphviz's dot is not installed (CI installs it)", allow_module_level=True)
 
