@@ -176,6 +176,30 @@ def batch_loss(model: Module, xb: Sequence, yb: Sequence, loss: Union[str, Calla
     return outs, total
 
 
+class _CompiledStep:
+    """``step(xb, yb) -> (loss, outputs as floats)`` for ``fit(compile=True)``: :func:`batch_loss` plus backward,
+    compiled with :func:`autograd_core.compile`; the outputs come back in the model's own form (a float per example
+    for one output, else a list of floats) for the accuracy rule."""
+
+    def __init__(self, model: Module, X: Sequence, loss_fn: Callable, l2: float, weights, batch_size) -> None:
+        with no_grad():
+            first = model(X[0])
+        self.width = len(first) if isinstance(first, list) else None
+        n_batches = 1 if batch_size is None else -(-len(X) // batch_size)
+
+        def loss_and_outputs(xb, yb):
+            outs, total = batch_loss(model, xb, yb, loss_fn, l2, weights)
+            flat = [v for o in outs for v in o] if self.width is not None else list(outs)
+            return total, flat
+
+        self.step = ag.compile(loss_and_outputs, static_argnums=(1,), has_aux=True, max_tapes=n_batches + 2)
+
+    def __call__(self, xb: Sequence, yb: Sequence) -> tuple:
+        value, flat = self.step(xb, yb)
+        w = self.width
+        return value, (flat if w is None else [flat[i:i + w] for i in range(0, len(flat), w)])
+
+
 def _grad_norm(params: list) -> float:
     """``sqrt(Σ g²)`` over the parameters' grads (None skipped), as ``m sqrt(Σ (g/m)²)``: no overflow; nan stays nan."""
     grads = [p.grad for p in params if p.grad is not None]
@@ -191,7 +215,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
         batch_size: int | None = None, progress: bool = True, *, l2: float = 0.0, shuffle: bool = True,
         seed: Union[int, None, random.Random] = None, accuracy: Union[None, bool, Callable] = None,
         callback: Callable[[History], bool | None] | None = None, reduction: str = "mean",
-        clip_norm: float | None = None) -> History:
+        clip_norm: float | None = None, compile: bool = False) -> History:  # noqa: A002
     """Train ``model`` on ``(X, y)`` for ``epochs`` passes and return the :class:`History`.
 
     Args:
@@ -215,6 +239,9 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
             norm ``‖g‖`` exceeds it, every gradient is scaled by ``clip_norm / ‖g‖``
             (:func:`nn.optim.clip_grad_norm`, notes 003's remedy for exploding gradients). ``history.grad_norm``
             records ``‖g‖`` before clipping either way.
+        compile: run each step through :func:`autograd_core.compile`: the batch's forward and backward are traced
+            once and replayed on floats, bit-identical to graph mode and several times faster. Needs fixed batches
+            (``batch_size=None``, or ``shuffle=False``): each batch of targets has a tape of its own.
 
     Raises :class:`TrainingDiverged` (a FloatingPointError carrying the history) if the loss or the gradient norm
     becomes nan or infinite or an op overflows; bad targets surface as the loss's ValueError.
@@ -243,9 +270,13 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
     else:
         raise TypeError("fit: accuracy must be None (automatic), False or a callable correct(outputs, target)")
     batches(X, y, batch_size)  # validates X, y and batch_size before anything runs
+    if compile and batch_size is not None and shuffle:
+        raise ValueError("fit: compile=True needs fixed batches (batch_size=None or shuffle=False): each new batch "
+                         "of targets is a new trace")
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     weights = model.weights() if l2 else None
     params = model.parameters()
+    compiled = _CompiledStep(model, X, loss_fn, l2, weights, batch_size) if compile else None
     history = History(accuracy=[] if rule is not None else None)
     bar = None
     with _Sigint() as sigint:
@@ -255,15 +286,23 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
                 epoch_sum, epoch_n, epoch_steps, correct = 0.0, 0, 0, 0
                 for xb, yb in batches(X, y, batch_size, shuffle, rng):
                     try:
-                        outs, total = batch_loss(model, xb, yb, loss_fn, l2, weights)
-                        value = total.data
-                        if not math.isfinite(value):
-                            raise OverflowError(f"the loss is {value!r}")
                         lr = getattr(optimizer, "current_lr", None)
-                        for p in params:
-                            p.grad = 0.0
-                        optimizer.zero_grad()
-                        total.backward()
+                        if compiled is not None:
+                            for p in params:
+                                p.grad = 0.0
+                            optimizer.zero_grad()
+                            value, outs = compiled(xb, yb)
+                            if not math.isfinite(value):
+                                raise OverflowError(f"the loss is {value!r}")
+                        else:
+                            outs, total = batch_loss(model, xb, yb, loss_fn, l2, weights)
+                            value = total.data
+                            if not math.isfinite(value):
+                                raise OverflowError(f"the loss is {value!r}")
+                            for p in params:
+                                p.grad = 0.0
+                            optimizer.zero_grad()
+                            total.backward()
                         norm = _grad_norm(params)
                         if not math.isfinite(norm):
                             raise OverflowError(f"the gradient norm is {norm!r}")

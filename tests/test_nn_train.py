@@ -423,3 +423,27 @@ def test_an_infinite_gradient_with_a_finite_loss_diverges():
     with pytest.raises(TrainingDiverged, match="gradient norm is (inf|nan)"):
         nn.fit(model, [[1.0]], [0.0], loss, nn.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
     assert [p.data for p in model.parameters()] == before
+
+
+@pytest.mark.parametrize(("batch_size", "loss"), [(None, "hinge"), (4, "hinge"), (None, "mse")])
+def test_fit_compiled_is_bit_identical_to_graph_mode(batch_size, loss):
+    # fit(compile=True) replays a traced step on floats: the same losses, accuracies and weights, bit for bit
+    import random as _random
+
+    rng = _random.Random(3)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(10)]
+    y = [1.0 if a * b > 0 else -1.0 for a, b in X]
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [4, 1], activation="relu", seed=7)
+        h = nn.fit(model, X, y, loss, nn.SGD(model.parameters(), lr=0.1), epochs=4, batch_size=batch_size,
+                   shuffle=False, progress=False, l2=1e-3, compile=compiled)
+        runs.append((h.step_loss, h.accuracy, h.grad_norm, [p.data for p in model.parameters()]))
+    assert runs[0] == runs[1]
+
+
+def test_fit_compiled_needs_fixed_batches():
+    model = nn.MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="compile=True needs fixed batches"):
+        nn.fit(model, [[0.0, 1.0]] * 4, [1.0] * 4, "mse", nn.SGD(model.parameters(), lr=0.1), epochs=1,
+               batch_size=2, progress=False, compile=True)
