@@ -18,7 +18,7 @@ import importlib.util
 import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -94,10 +94,12 @@ def run(main: Callable[[Sequence[str] | None], Any], argv: Sequence[str] | None 
 
 @dataclass(frozen=True)
 class DemoArgs:
-    """A demo's options: ``quick`` (a smaller, faster run) and ``out`` (the folder the figures go to)."""
+    """A demo's options: ``quick`` (a smaller, faster run), ``out`` (the folder the figures go to) and ``flags``
+    (the demo's own on/off options, by name without the dashes)."""
 
     quick: bool
     out: Path
+    flags: dict = field(default_factory=dict)
 
 
 def _importable(package: str) -> bool:
@@ -107,7 +109,8 @@ def _importable(package: str) -> bool:
         return False
 
 
-def parse_args(name: str, description: str, argv: Sequence[str] | None, quick_help: str) -> DemoArgs:
+def parse_args(name: str, description: str, argv: Sequence[str] | None, quick_help: str,
+               flags: Sequence[tuple] = ()) -> DemoArgs:
     """Parse ``[--quick] [--out DIR]`` for ``python -m demos.NAME``, check the demo's packages, create the folder.
 
     ``argv=None`` reads ``sys.argv[1:]``. An ``--out`` that exists but is not a folder is a usage error (exit 2).
@@ -119,6 +122,8 @@ def parse_args(name: str, description: str, argv: Sequence[str] | None, quick_he
     parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
                         help=f"folder for the figures (created if missing; default: ./{DEFAULT_OUT})")
+    for flag, help_text in flags:  # a demo's own on/off options, e.g. ("--compile", "...")
+        parser.add_argument(flag, action="store_true", help=help_text)
     ns = parser.parse_args(None if argv is None else list(argv))
     missing = [p for p in NEEDS.get(name, ()) if not _importable(p)]
     if missing:
@@ -132,7 +137,8 @@ def parse_args(name: str, description: str, argv: Sequence[str] | None, quick_he
     if out.exists() and not out.is_dir():
         parser.error(f"--out {str(out)!r} exists and is not a folder; give a folder for the figures")
     out.mkdir(parents=True, exist_ok=True)
-    return DemoArgs(bool(ns.quick), out)
+    names = [flag.lstrip("-").replace("-", "_") for flag, _ in flags]
+    return DemoArgs(bool(ns.quick), out, {n: bool(getattr(ns, n)) for n in names})
 
 
 def _atomic_write(path: Path, write) -> Path:

@@ -152,6 +152,12 @@ def test_moons(tmp_path, capsys):
     assert r["delta_max_rel"] <= 1e-12
     out = capsys.readouterr().out
     assert "training accuracy   100%" in out
+    # --compile replays each step with autograd_core.compile: the very same losses and accuracies, bit for bit
+    for package in DEMO_NEEDS["moons"]:
+        pytest.importorskip(package)
+    compiled = importlib.import_module("demos.moons").main(["--quick", "--out", str(tmp_path), "--compile"])
+    assert compiled["losses"] == r["losses"] and compiled["accuracies"] == r["accuracies"]
+    assert compiled["nodes_per_step"] == r["nodes_per_step"]
 
 
 def test_digits(tmp_path):
