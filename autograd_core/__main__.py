@@ -28,7 +28,7 @@ from typing import TextIO
 
 from .expr import Expression, ExpressionError
 from .graph import gradients, topological_order
-from .practice import PracticeError, add_practice_command, parse_assignments, run_practice
+from .practice import PracticeError, add_practice_command, is_tty, parse_assignments, positive_int, run_practice
 from .value import Value
 
 __all__ = ["main"]
@@ -150,14 +150,6 @@ def _cmd_grad(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _is_tty(stream: object) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty and isatty())
-    except (ValueError, OSError):
-        return False
-
-
 def _cmd_trace(args: argparse.Namespace, out: TextIO, read_line: Callable[[], str]) -> int:
     from .trace import backward_steps, explain
 
@@ -178,7 +170,7 @@ def _cmd_trace(args: argparse.Namespace, out: TextIO, read_line: Callable[[], st
         count = _write_page(root, args.html, expression.text, d, args.practice)
         print(f"wrote {args.html} ({_plural(count, 'step')})", file=out)
     elif args.interactive:
-        wait = _is_tty(sys.stdin)
+        wait = is_tty(sys.stdin)
         steps = backward_steps(root)
         for step in steps:
             print(step.format(d), file=out)
@@ -257,16 +249,6 @@ def _cmd_draw(args: argparse.Namespace, out: TextIO) -> int:
         raise _cannot_write(args.output, e) from None
     print(f"wrote {args.output}", file=out)
     return 0
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text[:20]!r}")
-    return n
 
 
 _MAIN_HELP = """\
@@ -363,7 +345,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", metavar="FILE", help="output file (default: DOT source on stdout)")
     d.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR", help="layout direction")
     d.add_argument("--no-grads", dest="grads", action="store_false", help="do not run backward; no gradients")
-    d.add_argument("--max-nodes", type=_positive_int, default=500, metavar="N",
+    d.add_argument("--max-nodes", type=positive_int, default=500, metavar="N",
                    help="largest graph to draw (default 500)")
     add_practice_command(sub)
     return parser

@@ -60,7 +60,7 @@ from .value import sum as vsum
 
 __all__ = ["Mistake", "MISTAKES", "TEXTS", "Candidate", "Question", "Stage", "Worksheet", "Feedback", "Summary",
            "Exercise", "EXERCISES", "worksheet", "practice", "run_session", "local_candidates", "match", "judge",
-           "exercise", "evaluate_answer", "parse_assignments",
+           "exercise", "evaluate_answer", "parse_assignments", "positive_int", "is_tty",
            "random_exercise", "add_practice_command", "run_practice", "PracticeError", "RTOL", "ATOL",
            "format_number", "shown_answer"]
 
@@ -1049,7 +1049,8 @@ def _table_ops() -> list:
 
 
 # ------------------------------------------------------------------------------------------------ command line
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type of the command line's counts: an int >= 1, else ArgumentTypeError quoting the text."""
     try:
         n = int(text)
     except ValueError:
@@ -1077,9 +1078,9 @@ def add_practice_command(subparsers) -> argparse.ArgumentParser:
                         "exercise's own)")
     p.add_argument("--list", action="store_true", help="list the exercises and exit")
     p.add_argument("--exercise", metavar="NAME", help="practise a named exercise (see --list)")
-    p.add_argument("--random", type=_positive_int, metavar="SIZE", help="a random exercise with SIZE op nodes")
+    p.add_argument("--random", type=positive_int, metavar="SIZE", help="a random exercise with SIZE op nodes")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="the seed of --random (default 0)")
-    p.add_argument("--tries", type=_positive_int, default=2, metavar="N", help="tries per question (default 2)")
+    p.add_argument("--tries", type=positive_int, default=2, metavar="N", help="tries per question (default 2)")
     return p
 
 
@@ -1108,7 +1109,8 @@ def parse_assignments(items: Sequence[str]) -> dict:
     return values
 
 
-def _is_tty(stream: object) -> bool:
+def is_tty(stream: object) -> bool:
+    """Whether ``stream`` is a terminal (False for pipes, files, closed streams and objects without isatty)."""
     isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty and isatty())
@@ -1173,7 +1175,7 @@ def run_practice(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr
     if not sheet.questions():
         print(f"autograd-core: error: nothing to ask about {sheet.title} with --ask {sheet.ask}", file=err)
         return 2
-    echo = not _is_tty(stdin)
+    echo = not is_tty(stdin)
 
     def ask_line(prompt: str) -> Union[str, None]:
         stdout.write(prompt)
