@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Union
 
-from .ops import ATOM, Op, to_float
+from .ops import ATOM, Op, drop_arg, to_float
 from .practice import MISTAKES, Candidate, Feedback, Question, format_number, judge, local_candidates
 
 __all__ = ["GradingError", "Check", "Grade", "grade_op", "diagnose_number", "Candidate", "MISTAKES"]
@@ -165,17 +165,6 @@ def _close(a: float, b: float, rtol: float, atol: float) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ custom ops
-class _Plain:
-    # a user derivative d(*inputs, out) called with the table's convention d(*inputs, out, arg)
-    __slots__ = ("f",)
-
-    def __init__(self, f: Callable) -> None:
-        self.f = f
-
-    def __call__(self, *args):
-        return self.f(*args[:-1])
-
-
 class _Numeric:
     # d forward / d input i by central differences, with the table's calling convention
     __slots__ = ("forward", "i", "eps")
@@ -206,7 +195,7 @@ def _as_op(what: str, spec, forward: Callable, arity: int | None, param: bool, n
     if len(spec) != n or n not in (1, 2):
         raise ValueError(f"grade_op: {what} has {len(spec)} derivative(s); a custom op takes 1 or 2 inputs, one "
                          "derivative each" + (f", and the student's takes {n}" if arity is not None else ""))
-    derivs = tuple(d if param else _Plain(d) for d in spec)
+    derivs = tuple(d if param else drop_arg(d) for d in spec)
     return Op(name, n, forward, derivs, param="arg" if param else None)
 
 
@@ -250,7 +239,7 @@ def grade_op(student, reference=None, points: Iterable = (-1.5, -0.4, 0.3, 1.2),
     elif forward is not None:
         if not callable(forward):
             raise TypeError(f"grade_op: forward must be callable, got {type(forward).__name__}")
-        fwd = forward if has_arg else _Plain(forward)
+        fwd = forward if has_arg else drop_arg(forward)
     elif isinstance(student, Op):
         fwd = student.forward
     else:

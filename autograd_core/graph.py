@@ -136,7 +136,7 @@ def backward(root: Value, grad: float = 1.0) -> list:
     local derivative raises. Either way a failed backward leaves every ``.grad`` as it was.
     """
     order = topological_order(root)
-    if _sw.state.anomaly:
+    if _sw.anomaly_enabled():
         acc = leaf_grads(order)
         for _ in walk(order, grad, acc, check=True):
             pass
@@ -232,7 +232,7 @@ def gradients(output, inputs, grad_output=1.0, create_graph: bool = False):
         grad_output = to_float(grad_output, "gradients(grad_output=...)")
     acc: dict = {}
     for _ in walk(topological_order(output), grad_output, acc, create_graph=create_graph,
-                  check=_sw.state.anomaly):
+                  check=_sw.anomaly_enabled()):
         pass
     results = []
     for t in targets:

@@ -23,7 +23,8 @@ import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Op", "Domain", "OPS", "define_op", "get_op", "to_float", "find_op", "ATOM", "UNARY", "PY_ENV", "literal"]
+__all__ = ["Op", "Domain", "OPS", "define_op", "get_op", "to_float", "drop_arg", "find_op", "ATOM", "UNARY", "PY_ENV",
+           "literal"]
 
 _inf = math.inf
 _BIG = "the largest float (1.8e308)"
@@ -188,7 +189,7 @@ class Op:
         for i, d in enumerate(locals_):
             if isinstance(d, numbers.Number) and (self.arity == -1 or self.derivs[i] is not None):
                 datas = datas or [p.data for p in parents]
-                j = self._varies(i, datas, arg, d)
+                j = self._varies(i, datas, arg)
                 if j is not None:
                     raise TypeError(
                         f"{self.name}: local derivative {i} returned the plain number {d!r} for Value inputs, but it "
@@ -198,7 +199,7 @@ class Op:
                         "float")
         return locals_
 
-    def _varies(self, i: int, datas: list, arg, d) -> int | None:
+    def _varies(self, i: int, datas: list, arg) -> int | None:
         # the input j beside which derivative i changes on both sides (a kink has a constant side), or None
         for j, x in enumerate(datas):
             h = 1e-6 * max(1.0, abs(x))
@@ -372,24 +373,24 @@ def define_op(
     derivatives = tuple(derivatives)
     if arity is None:
         arity = len(derivatives)
-    # checked before _drop_arg wraps them: the wrapper itself is always callable
+    # checked before drop_arg wraps them: the wrapper itself is always callable
     _check_callables(name, forward, derivatives)
     if arity not in (1, 2):
         # apply() has no calling convention for a variadic user op, so it could never be used
         raise ValueError(f"define_op: op {name!r} must take 1 or 2 inputs (one local derivative each), got arity "
                          f"{arity!r}; the only variadic op is the built-in sum (autograd_core.sum)")
     with_param = param is not None
-    fwd = _real_result(name, forward if with_param else _drop_arg(forward))
-    derivs = tuple(d if (with_param or d is None) else _drop_arg(d) for d in derivatives)
-    sym = sympy if (with_param or sympy is None) else _drop_arg(sympy)
+    fwd = _real_result(name, forward if with_param else drop_arg(forward))
+    derivs = tuple(d if (with_param or d is None) else drop_arg(d) for d in derivatives)
+    sym = sympy if (with_param or sympy is None) else drop_arg(sympy)
     op = Op(name, arity, fwd, derivs, param=param, domains=domains, param_domain=param_domain, sympy=sym,
             smooth=smooth, kinks=tuple(kinks), doc=doc)
     return _register(op)
 
 
-class _drop_arg:
-    # Adapts a user function without a parameter to the table's uniform (..., arg) calling convention; a class,
-    # not a closure, so graphs through user ops pickle like any other.
+class drop_arg:
+    """Adapts a user function without a parameter to the table's uniform ``(..., arg)`` calling convention: a
+    class, not a closure, so graphs through user ops pickle like any other."""
     __slots__ = ("__wrapped__",)
 
     def __init__(self, f: Callable) -> None:

@@ -1,9 +1,9 @@
 """The switches that change how nodes are recorded: ``no_grad``, ``scope`` and anomaly mode, per thread.
 
 Each thread has its own state (a ``threading.local``, as PyTorch's grad mode): a block in one thread never changes
-another thread's recording, and every block restores exactly what it found. The forward hot path tests one module
-flag, :data:`plain`, which is True while no block is open in any thread; only then may it skip reading the
-thread's state.
+another thread's recording, and every block restores exactly what it found. The forward hot path tests one flag,
+"no block is open in any thread", which this module tells its listeners (:func:`listen`) whenever it changes; only
+while it is False does node construction read the thread's state.
 """
 
 from __future__ import annotations
@@ -13,52 +13,54 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 __all__ = ["no_grad", "is_grad_enabled", "scope", "current_scope", "detect_anomaly", "anomaly_enabled", "state",
-           "plain", "listen"]
+           "listen", "GRAD_ENABLED", "ANOMALY", "SCOPE"]
+
+GRAD_ENABLED, ANOMALY, SCOPE = 0, 1, 2  # positions in state.mode
 
 
 class _State(threading.local):
-    # class attributes are every new thread's defaults; `mode` repeats the three fields as one tuple, so node
-    # construction reads the thread's state once (a thread-local read costs about ten global reads)
-    grad_enabled = True
-    anomaly = False
-    scope: str | None = None
-    mode = (True, False, None)
+    # the class attribute is every new thread's default; one tuple, so node construction reads the thread's state
+    # once (a thread-local read costs about ten global reads)
+    mode = (True, False, None)  # (grad enabled, anomaly mode, scope path)
 
 
 state = _State()
-plain = True  # no switch block is open in any thread: the hot path records plainly
-_open = 0
+_open = 0  # switch blocks open in all threads
 _lock = threading.Lock()
 _listeners: list = []
 
 
 def listen(callback) -> None:
-    """Call ``callback(plain)`` whenever :data:`plain` changes, so a hot loop can keep it in a global of its own."""
+    """Call ``callback(plain)`` whenever "no switch block is open in any thread" changes, so a hot loop can keep
+    that flag in a global of its own."""
     _listeners.append(callback)
 
 
+def _set(index: int, value) -> None:
+    mode = list(state.mode)
+    mode[index] = value
+    state.mode = tuple(mode)
+
+
 @contextmanager
-def _switched(name: str, value) -> Iterator[None]:
-    # sets one field of this thread's state for the block; counts open blocks across threads for `plain`
-    global _open, plain
-    previous = getattr(state, name)
+def _switched(index: int, value) -> Iterator[None]:
+    # sets one field of this thread's mode for the block and restores that field alone (blocks may close out of
+    # order); counts open blocks across threads for the hot path's flag
+    global _open
+    previous = state.mode[index]
     with _lock:
         _open += 1
-        plain = False
         for tell in _listeners:
             tell(False)
-    setattr(state, name, value)
-    state.mode = (state.grad_enabled, state.anomaly, state.scope)
+    _set(index, value)
     try:
         yield
     finally:
-        setattr(state, name, previous)
-        state.mode = (state.grad_enabled, state.anomaly, state.scope)
+        _set(index, previous)
         with _lock:
             _open -= 1
-            plain = _open == 0
             for tell in _listeners:
-                tell(plain)
+                tell(_open == 0)
 
 
 def no_grad():
@@ -66,12 +68,12 @@ def no_grad():
 
     Use it for parameter updates and evaluation, where no graph is needed. It affects only the calling thread.
     """
-    return _switched("grad_enabled", False)
+    return _switched(GRAD_ENABLED, False)
 
 
 def is_grad_enabled() -> bool:
     """False inside :func:`no_grad` (in this thread)."""
-    return state.grad_enabled
+    return state.mode[GRAD_ENABLED]
 
 
 @contextmanager
@@ -82,14 +84,15 @@ def scope(name: str) -> Iterator[str]:
     """
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"scope: name must be a non-empty string without '/', got {name!r}")
-    path = f"{state.scope}/{name}" if state.scope else name
-    with _switched("scope", path):
+    outer = state.mode[SCOPE]
+    path = f"{outer}/{name}" if outer else name
+    with _switched(SCOPE, path):
         yield path
 
 
 def current_scope() -> str | None:
     """The innermost active scope path of this thread (``"layer1/neuron0"``), or None."""
-    return state.scope
+    return state.mode[SCOPE]
 
 
 def detect_anomaly():
@@ -99,9 +102,9 @@ def detect_anomaly():
     their usual type (ValueError, ZeroDivisionError, OverflowError), with the likely cause in the message. Per
     thread.
     """
-    return _switched("anomaly", True)
+    return _switched(ANOMALY, True)
 
 
 def anomaly_enabled() -> bool:
     """True inside :func:`detect_anomaly` (in this thread)."""
-    return state.anomaly
+    return state.mode[ANOMALY]

@@ -31,7 +31,7 @@ _state = _sw.state
 # Methods whose work lives on higher floors (backward in graph, pictures in render) are looked up here; those
 # modules install themselves at import, so this module never imports upward.
 HOOKS: dict = {}
-_plain = True  # switches.plain, kept in a global of this module: the hot path reads it once per node
+_plain = True  # no switch block open in any thread (told by switches.listen): the hot path reads it once per node
 
 
 def _follow(plain: bool) -> None:
@@ -93,7 +93,7 @@ class Value:
         self.op_entry = None
         self.parents = ()
         self.arg = None
-        self.scope = None if _plain else _state.scope
+        self.scope = None if _plain else _state.mode[_sw.SCOPE]
 
     # ------------------------------------------------------------------ introspection
     @property
@@ -377,7 +377,7 @@ def _lift(x: object, where: str) -> Value | None:
         v.op_entry = None
         v.parents = ()
         v.arg = None
-        v.scope = None if _plain else _state.scope
+        v.scope = None if _plain else _state.mode[_sw.SCOPE]
         return v
     if isinstance(x, Value):
         return x
@@ -407,7 +407,7 @@ def _apply1(op: _ops.Op, x: Value, arg) -> Value:
     try:
         data = op.forward(x.data, arg)
     except _MATH_ERRORS as e:
-        raise domain_error(op, (x,), arg, e, _state.anomaly) from None
+        raise domain_error(op, (x,), arg, e, _state.mode[_sw.ANOMALY]) from None
     if _plain:
         # _apply2 and apply inline this same construction: one call less per node on the hot path
         v = _new(Value)
@@ -426,7 +426,7 @@ def _apply2(op: _ops.Op, x: Value, y: Value) -> Value:
     try:
         data = op.forward(x.data, y.data, None)
     except _MATH_ERRORS as e:
-        raise domain_error(op, (x, y), None, e, _state.anomaly) from None
+        raise domain_error(op, (x, y), None, e, _state.mode[_sw.ANOMALY]) from None
     if _plain:
         v = _new(Value)
         v.data = data
@@ -466,7 +466,7 @@ def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | 
         try:
             return op.forward(*datas, arg)
         except _MATH_ERRORS as e:
-            raise domain_error(op, tuple(Value(d) for d in datas), arg, e, _state.anomaly) from None
+            raise domain_error(op, tuple(Value(d) for d in datas), arg, e, _state.mode[_sw.ANOMALY]) from None
     parents = tuple(x if isinstance(x, Value) else _lift_or_raise(x, op.name) for x in inputs)
     if n == 1:
         return _apply1(op, parents[0], arg)
@@ -475,7 +475,7 @@ def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | 
     try:
         data = op.forward(*[p.data for p in parents], arg)
     except _MATH_ERRORS as e:
-        raise domain_error(op, parents, arg, e, _state.anomaly) from None
+        raise domain_error(op, parents, arg, e, _state.mode[_sw.ANOMALY]) from None
     if _plain:
         v = _new(Value)
         v.data, v.grad, v.label, v.op_entry, v.parents, v.arg, v.scope = data, 0.0, "", op, parents, arg, None

@@ -148,23 +148,6 @@ class _UserMLP:
         return [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
 
 
-def _user_step(V, model, X, y, k):
-    # micrograd's demo loop, verbatim apart from the accuracy bookkeeping
-    inputs = [list(map(V, row)) for row in X]
-    scores = list(map(model, inputs))
-    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = ALPHA * sum(p * p for p in model.parameters())
-    total = data_loss + reg_loss
-    for p in model.parameters():
-        p.grad = 0
-    total.backward()
-    lr = 1.0 - 0.9 * k / 100
-    for p in model.parameters():
-        p.data -= lr * p.grad
-    return total.data
-
-
 def _demo(engine: str):
     """``(step(k) -> loss, label)`` for one engine of the demo workload, from micrograd's initial weights."""
     X, y = _moons()
@@ -177,7 +160,9 @@ def _demo(engine: str):
         else:
             from autograd_core import Value as V
         model = _UserMLP(V, weights)
-        return lambda k: _user_step(V, model, X, y, k)
+        from .training import micrograd_demo_step
+
+        return lambda k: micrograd_demo_step(V, model, X, y, k)
     if engine == "torch":
         import torch
 

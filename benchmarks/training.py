@@ -25,7 +25,7 @@ import autograd_core as ag
 import nn
 from nn.losses import hinge, l2_penalty
 
-__all__ = ["run", "main", "make_moons", "micrograd_model", "copy_micrograd_weights"]
+__all__ = ["run", "main", "make_moons", "micrograd_model", "copy_micrograd_weights", "micrograd_demo_step"]
 
 ALPHA = 1e-4
 LOSS_TOLERANCE = 1e-9
@@ -98,22 +98,28 @@ def _our_step(model: nn.MLP, params: list, optimizer: nn.SGD, X: list, y: list, 
     return total.data
 
 
-def _micrograd_step(model, X: list, y: list, k: int) -> float:
-    # micrograd's demo loop, verbatim apart from the accuracy bookkeeping
-    from micrograd.engine import Value as MicrogradValue
-
-    inputs = [list(map(MicrogradValue, row)) for row in X]
+def micrograd_demo_step(V: type, model, X: list, y: list, k: int) -> float:
+    """Step ``k`` of micrograd's demo loop, verbatim apart from the accuracy bookkeeping, with ``V`` as the Value
+    class (micrograd's, ours, or another engine's); returns the loss."""
+    inputs = [list(map(V, row)) for row in X]
     scores = list(map(model, inputs))
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
     reg_loss = ALPHA * sum(p * p for p in model.parameters())
     total = data_loss + reg_loss
-    model.zero_grad()
+    for p in model.parameters():  # what micrograd's model.zero_grad() does
+        p.grad = 0
     total.backward()
     lr = _learning_rate(k)
     for p in model.parameters():
         p.data -= lr * p.grad
     return total.data
+
+
+def _micrograd_step(model, X: list, y: list, k: int) -> float:
+    from micrograd.engine import Value as MicrogradValue
+
+    return micrograd_demo_step(MicrogradValue, model, X, y, k)
 
 
 def _timed(step, *args) -> tuple:
