@@ -153,6 +153,11 @@ class Value:
         """A text tree of this Value's inputs, for terminals without Graphviz (see :func:`autograd_core.text_tree`)."""
         return HOOKS["text_tree"](self, max_nodes=max_nodes)
 
+    def _repr_html_(self) -> str | None:
+        # Jupyter/Colab: the graph laid out in the page itself (no dot needed), installed by the page floor
+        hook = HOOKS.get("repr_html")
+        return hook(self) if hook is not None else None
+
     def _repr_svg_(self) -> str | None:
         # Jupyter shows a Value as its graph when graphviz and dot are available; otherwise it falls back to repr.
         try:
