@@ -199,9 +199,14 @@ def _short(name: str) -> str:
 
 
 def _op_text(v: Value) -> str:
-    # the op table's printer with placeholder operands: "· * ·", "tanh(·)", "· ** 2", "sum(…, start=1)"
+    # the op table's printer with placeholder operands: "· * ·", "tanh(·)", "· ** 2", "sum([·, …], start=1)",
+    # "· + … * …" (a variadic op: its first inputs, then one repeated group)
     op = v.op_entry
-    operands = [("…", ATOM)] if op.arity == -1 else [("·", ATOM)] * len(v.parents)
+    if op.arity == -1:
+        first, step = op.counts
+        operands = [("·", ATOM)] * first + [("…", ATOM)] * step
+    else:
+        operands = [("·", ATOM)] * len(v.parents)
     return op.write(operands, v.arg)[0]
 
 
@@ -211,33 +216,57 @@ def _check_int(where: str, name: str, value: object) -> int:
     return value
 
 
-def _collapse_depth(order: list, max_nodes: int) -> int | None:
-    """None if the graph fits; else the deepest scope level whose collapse brings it under ``max_nodes``."""
-    if len(order) <= max_nodes:
-        return None
-    depths = [len(v.scope.split("/")) if v.scope else 0 for v in order]
-    deepest = max(depths)
-    for d in range(deepest, 0, -1):
-        loose = 0
-        boxes = set()
-        for v, k in zip(order, depths):
-            if k >= d:
-                boxes.add(tuple(v.scope.split("/")[:d]))
+def _size(order: list, depths: list, depth: int | None) -> tuple[int, int]:
+    """(units, edges) of the drawing with scopes collapsed from ``depth`` on (None: nothing collapsed)."""
+    unit: dict = {}
+    boxes: set = set()
+    for v, k in zip(order, depths):
+        if depth is not None and k >= depth:
+            unit[v] = box = tuple(v.scope.split("/")[:depth])
+            boxes.add(box)
+        else:
+            unit[v] = v
+    loose = len(order) - sum(1 for k in depths if depth is not None and k >= depth)
+    single = 0
+    merged: set = set()  # edges touching a box are drawn once per pair of units
+    for v in order:
+        u = unit[v]
+        for p in v.parents:
+            pu = unit[p]
+            if pu is u:
+                continue
+            if type(u) is tuple or type(pu) is tuple:
+                merged.add((pu, u) if type(pu) is tuple else (id(pu), u))
             else:
-                loose += 1
-        if loose + len(boxes) <= max_nodes:
+                single += 1
+    return loose + len(boxes), single + len(merged)
+
+
+def _collapse_depth(order: list, max_nodes: int) -> int | None:
+    """None if the graph fits; else the deepest scope level whose collapse brings it under ``max_nodes`` values and
+    ``3 * max_nodes`` edges (thousands of edges between a few hundred boxes make a picture no one can read)."""
+    # the root (last in order) is never collapsed: the picture always shows the value it is of
+    depths = [len(v.scope.split("/")) if v.scope else 0 for v in order[:-1]] + [0]
+    max_edges = 3 * max_nodes
+    if len(order) <= max_nodes and _size(order, depths, None)[1] <= max_edges:
+        return None
+    for d in range(max(depths), 0, -1):
+        units, edges = _size(order, depths, d)
+        if units <= max_nodes and edges <= max_edges:
             return d
     top = len({v.scope.split("/")[0] for v in order if v.scope})
     unscoped = sum(1 for k in depths if k == 0)
+    units, edges = _size(order, depths, None)
     raise ValueError(
-        f"draw: the graph has {len(order)} values, more than max_nodes={max_nodes}, and collapsing its scopes does "
-        f"not help enough ({_plural(top, 'top-level scope')}, {_plural(unscoped, 'value')} outside any scope). "
-        "Wrap parts of the computation in `with autograd_core.scope('name'):` so they can be collapsed into one "
-        "box each, draw a smaller part of the graph, or raise max_nodes (dot gets slow beyond a few thousand nodes)")
+        f"draw: the graph has {units} values and {edges} edges, more than a readable picture holds "
+        f"(max_nodes={max_nodes} values, {max_edges} edges), and collapsing its scopes does not help enough "
+        f"({_plural(top, 'top-level scope')}, {_plural(unscoped, 'value')} outside any scope). Wrap parts of the "
+        "computation in `with autograd_core.scope('name'):` so they can be collapsed into one box each, draw a "
+        "smaller part of the graph, or raise max_nodes (dot gets slow beyond a few thousand nodes)")
 
 
 def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: bool = True,
-         highlight: Union[Value, Step, None] = None, max_nodes: int = 500) -> Drawing:
+         highlight: Union[Value, Step, None] = None, max_nodes: int = 200) -> Drawing:
     """The computation graph of ``root`` as a :class:`Drawing` (its DOT source; shown inline in Jupyter).
 
     Each Value is a record ``name | data | grad`` (interior nodes also show their backward step number, ``step
@@ -253,9 +282,11 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
         highlight: a Value to mark, or a :class:`autograd_core.Step`: its node is marked, the nodes visited so
             far are shaded, its edges show ``local x upstream = contribution``, and the grads shown are those
             right after that step (``step.grads_so_far()``), so one frame per step replays backward.
-        max_nodes: most Values to draw. A larger graph has its scopes collapsed into single boxes (as deep as
-            possible while fitting); if that cannot bring it under the limit, ValueError says how to fix it.
-            Graphviz is never handed a graph too big to lay out.
+        max_nodes: most Values to draw (and ``3 * max_nodes`` edges). A larger graph has its scopes collapsed into
+            single boxes, as deep as possible while fitting, with no action needed: an ``nn`` model's parameters
+            and values carry their layer's and neuron's scope, so ``MLP(2, [16, 16, 1])`` is drawn neuron by
+            neuron and ``MLP(2, [64, 64, 1])`` layer by layer. If collapsing cannot bring the graph under the
+            limits, ValueError says how to fix it. Graphviz is never handed a graph too big to lay out.
 
     Drawing needs nothing: the DOT source is written here. Rendering it (:func:`render_to` to ``.svg``/``.png``,
     :func:`to_svg`, :meth:`Drawing.pipe`) needs Graphviz's ``dot`` program and says how to install it when it
@@ -293,7 +324,7 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
     boxes: dict = {}
     for v in order:
         s = scope_of(v)
-        if depth is not None and len(s) >= depth:
+        if depth is not None and len(s) >= depth and v is not root:
             key = s[:depth]
             box = boxes.get(key)
             if box is None:
@@ -319,8 +350,10 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
 
     for key, box in boxes.items():
         style = {"style": "filled,bold", "fillcolor": _CURRENT} if box["current"] else {}
-        container(key[:-1]).node(box["id"], _escape_plain(f"{key[-1]}: {_plural(box['count'], 'value')}"),
-                                 shape="box3d", **style)
+        # a box of the root's own scope sits in that scope's cluster, beside the root
+        home = key if scope_of(root)[:len(key)] == key else key[:-1]
+        container(home).node(box["id"], _escape_plain(f"{key[-1]}: {_plural(box['count'], 'value')}"),
+                             shape="box3d", **style)
     edges: dict = {}
     for v in order:
         if unit[v][0] == "s":

@@ -18,8 +18,9 @@ U(-a, a) with a = sqrt(6 / fan_in), ``uniform`` U(-1, 1) (micrograd's). The draw
 ``random.Random(seed)``: the same seed gives the same weights and the global ``random`` state is never touched.
 
 Scopes: Values built inside a layer carry the scope ``layers.<i>`` (``scopes="neuron"`` adds ``layers.<i>/neuron<j>``,
-``scopes="none"`` records none and is a little faster), so rendered graphs cluster by layer. Parameters are labelled
-with their names (``layers.1.W[3][0]``).
+``scopes="none"`` records none and is a little faster), so rendered graphs cluster by layer. Parameters are created
+in their layer's and neuron's scope (``layers.<i>/neuron<j>``), so a drawing clusters them with their layer and can
+collapse a big model neuron by neuron; plain-number inputs become leaves labelled ``x[0]``, ``x[1]``, ....
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import math
 import numbers
 import random
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Union
 
 import autograd_core as ag
@@ -91,7 +93,8 @@ def _inputs(where: str, x: object, n: int) -> list:
     """The input as a list of Values, after the per-call check of its kind and length (:func:`check_input`)."""
     x = check_input(where, x, n)
     try:
-        return [xi if isinstance(xi, Value) else Value(xi) for xi in x]  # type: ignore[union-attr]
+        # plain numbers become leaves named as the lectures name inputs: x[0], x[1], ...
+        return [xi if isinstance(xi, Value) else Value(xi, f"x[{k}]") for k, xi in enumerate(x)]  # type: ignore
     except TypeError:
         for i, xi in enumerate(x):  # type: ignore[arg-type]
             if not isinstance(xi, (Value, numbers.Real)) or isinstance(xi, bool):
@@ -151,8 +154,9 @@ class Neuron(Module):
         self.init = _check_choice("Neuron", "init", init, INITS)
         self.seed = _stored_seed(seed)
         rng = _rng("Neuron", seed)
-        self.w = [Value(x, label=f"w[{k}]") for k, x in enumerate(_draw(rng, init, nin, 1, nin))]
-        self.b = Value(0.0, label="b")
+        with scope("neuron"):  # the drawing's "neuron" cluster holds the parameters too
+            self.w = [Value(x, label=f"w[{k}]") for k, x in enumerate(_draw(rng, init, nin, 1, nin))]
+            self.b = Value(0.0, label="b")
         self._act = ELEMENTWISE[activation]
 
     @classmethod
@@ -221,8 +225,14 @@ class Layer(Module):
         self.seed = _stored_seed(seed)
         rng = _rng("Layer", seed)
         flat = _draw(rng, init, nin, nout, nin * nout)
-        self.W = [[Value(flat[j * nin + k], label=f"W[{j}][{k}]") for k in range(nin)] for j in range(nout)]
-        self.b = [Value(0.0, label=f"b[{j}]") for j in range(nout)]
+        self.W, self.b = [], []
+        # parameters live in their layer's and neuron's scope, so a drawing clusters (and collapses) them there
+        scoped = scopes != "none"
+        with scope(name) if scoped else nullcontext():
+            for j in range(nout):
+                with scope(f"neuron{j}") if scoped else nullcontext():
+                    self.W.append([Value(flat[j * nin + k], label=f"W[{j}][{k}]") for k in range(nin)])
+                    self.b.append(Value(0.0, label=f"b[{j}]"))
         self._act = None if activation == "softmax" else ELEMENTWISE[activation]
         self._softmax = activation == "softmax"
 

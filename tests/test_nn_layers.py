@@ -104,7 +104,9 @@ def test_scopes_cluster_values_by_layer():
     interior = [v for v in order if not v.is_leaf]
     assert {v.scope for v in interior} == {"layers.0", "layers.1"}
     assert out.scope == "layers.1"
-    assert all(v.scope is None for v in model.parameters())  # parameters are made outside any scope
+    # parameters are made in their layer's and neuron's scope, so drawings cluster them with their layer
+    assert [p.scope for p in model.layers[0].W[1]] == ["layers.0/neuron1"] * 2
+    assert model.layers[1].b[0].scope == "layers.1/neuron0"
     assert ag.current_scope() is None
 
 

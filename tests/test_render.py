@@ -304,7 +304,9 @@ def test_over_max_nodes_scopes_collapse_into_boxes():
     # coarser when needed: whole layers
     nodes2, _ = parse_dot(ag.draw(loss, max_nodes=12).source)
     assert sorted(lab.split(":")[0] for lab, _ in nodes2.values() if lab.endswith(" values")) == \
-        ["layer0", "layer1", "layer2", "loss"]
+        ["layer0", "layer1", "layer2"]
+    # the root is never collapsed: the picture always shows the value it is of
+    assert any(lab.startswith("{ " + node_names(loss)[loss] + " ") for lab, _ in nodes2.values())
     # a highlighted node inside a collapsed box marks the box
     inner = next(v for v in ag.topological_order(loss) if v.scope == "layer1/neuron2" and not v.is_leaf)
     marked = [ln for ln in ag.draw(loss, max_nodes=40, highlight=inner).source.splitlines() if "#ffd54f" in ln]
@@ -320,7 +322,7 @@ def test_over_max_nodes_without_scopes_raises_and_says_how_to_collapse():
     with pytest.raises(ValueError) as err:
         ag.draw(y)
     message = str(err.value)
-    assert "601 values, more than max_nodes=500" in message
+    assert "601 values and 600 edges, more than a readable picture holds (max_nodes=200 values, 600 edges)" in message
     assert "autograd_core.scope(" in message and "raise max_nodes" in message
     assert ag.draw(y, max_nodes=601).source.count("shape=record") == 601
 
@@ -496,3 +498,28 @@ def test_text_tree_output_is_bounded():
         text_tree(y, max_nodes=-1)
     with pytest.raises(TypeError, match="text_tree: expected a Value"):
         text_tree("y")
+
+
+def test_nn_models_draw_without_user_action_at_any_width():
+    # regression: MLP(2, [64, 64, 1]) raised ValueError advising scope(...) wrappers an nn user cannot add
+    import nn
+
+    for sizes, level in (([4, 4, 1], None), ([16, 16, 1], "neuron"), ([64, 64, 1], "layers.")):
+        model = nn.MLP(2, sizes, seed=0)
+        y = model([0.5, -1.0])
+        nodes, edges = parse_dot(ag.draw(y).source)
+        boxes = [lab for lab, _ in nodes.values() if lab.endswith(" values")]
+        records = [lab for lab, _ in nodes.values() if lab.startswith("{")]
+        assert len(boxes) + len(records) <= 200 and len(edges) <= 3 * 200 + len(nodes)
+        if level is None:
+            assert not boxes
+        else:
+            assert boxes and all(lab.startswith(level) for lab in boxes)
+        # inputs are named as the lectures name them, and the output is drawn as itself
+        assert [lab.split(" | ")[0] for lab in records if "x[" in lab] == ["{ x[0]", "{ x[1]"]
+        assert any(lab.startswith("{ " + node_names(y)[y] + " ") for lab in records)
+    # parameters live in their layer's and neuron's scope, so their clusters hold them
+    layer = nn.MLP(2, [3, 1], seed=0).layers[0]
+    assert {v.scope for v in layer.W[2] + [layer.b[2]]} == {"layers.0/neuron2"}
+    assert nn.Neuron(2, seed=0).b.scope == "neuron"
+    assert all(v.scope is None for v in nn.MLP(2, [3, 1], seed=0, scopes="none").parameters())
