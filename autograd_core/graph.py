@@ -48,13 +48,33 @@ def topological_order(root) -> list:
         see(v)
         push(v)
         push(None)
-        for p in v.parents:
-            if p not in seen:
-                if p.parents:
-                    push(p)
-                else:
-                    see(p)
-                    place(p)
+        # parents read from their slots (Value.__slots__), in argument order: left, right, or the tuple in right
+        x = v.left
+        if x is None:
+            ps = v.right
+            if ps is None:
+                continue
+            for p in ps:
+                if p not in seen:
+                    if p.op_entry is not None:
+                        push(p)
+                    else:
+                        see(p)
+                        place(p)
+            continue
+        if x not in seen:
+            if x.op_entry is not None:
+                push(x)
+            else:
+                see(x)
+                place(x)
+        y = v.right
+        if y is not None and y not in seen:
+            if y.op_entry is not None:
+                push(y)
+            else:
+                see(y)
+                place(y)
     return order
 
 
@@ -160,23 +180,9 @@ def backward(root: Value, grad: float = 1.0) -> list:
             if op is None:
                 continue
             g = v.grad
-            ps = v.parents
-            n = op.arity
-            if n == 2:
-                x, y = ps
-                dx, dy = op.derivs
-                if dx is None:
-                    x.grad += g
-                else:
-                    x.grad += g * dx(x.data, y.data, v.data, v.arg)
-                if dy is None:
-                    y.grad += g
-                else:
-                    y.grad += g * dy(x.data, y.data, v.data, v.arg)
-            elif n == 1:
-                x = ps[0]
-                x.grad += g * op.derivs[0](x.data, v.data, v.arg)
-            else:
+            x = v.left
+            if x is None:  # a variadic node: its parents are the tuple in right
+                ps = v.right
                 d = op.derivs[0]
                 if d is None:
                     for p in ps:
@@ -184,6 +190,20 @@ def backward(root: Value, grad: float = 1.0) -> list:
                 else:  # one call gives every local derivative of a variadic node (affine: x's and w's)
                     for p, dl in zip(ps, d(tuple([p.data for p in ps]), v.data, v.arg)):
                         p.grad += g * dl
+                continue
+            y = v.right
+            if y is None:
+                x.grad += g * op.derivs[0](x.data, v.data, v.arg)
+                continue
+            dx, dy = op.derivs
+            if dx is None:
+                x.grad += g
+            else:
+                x.grad += g * dx(x.data, y.data, v.data, v.arg)
+            if dy is None:
+                y.grad += g
+            else:
+                y.grad += g * dy(x.data, y.data, v.data, v.arg)
     except BaseException:
         for v, old in zip(order, saved):
             v.grad = old

@@ -1,8 +1,10 @@
 """`Value`, the scalar node of the computation graph.
 
-A Value stores its data, its gradient, a label, the op table entry that produced it (``op_entry``), its constant
-parameter (``arg``) and its parents (a tuple, in argument order): never a closure, so a dropped graph is freed by
-reference counting alone. Every operator and method is a thin dispatcher into the op table of
+A Value stores its data, its gradient, the op table entry that produced it (``op_entry``), its constant parameter
+(``arg``), its parents and its label and scope: never a closure, so a dropped graph is freed by reference counting
+alone. The parents of a unary or binary node sit in two slots (``left``, ``right``) rather than in a tuple, and the
+label and scope share one slot: a node is one tracked object, which halves the cycle collector's work while a graph is
+built and keeps a node under 150 bytes. Every operator and method is a thin dispatcher into the op table of
 :mod:`autograd_core.ops`; the switches that change recording (``no_grad``, ``scope``, anomaly mode) live, per
 thread, in :mod:`autograd_core.switches`.
 """
@@ -81,7 +83,10 @@ class Value:
     ``f"{v:.3f}"`` all read ``data``. ``pickle`` and ``copy.deepcopy`` copy a Value with its whole graph.
     """
 
-    __slots__ = ("data", "grad", "label", "op_entry", "parents", "arg", "scope", "__weakref__")
+    # left/right: a unary node's parent is left (right None), a binary node's are left and right; any other node keeps
+    # its parents as a tuple in right (left None); a leaf has neither. _meta: None, the scope (a str, no label), or
+    # (label, scope). `parents`, `label` and `scope` read them back.
+    __slots__ = ("data", "grad", "op_entry", "left", "right", "arg", "_meta", "__weakref__")
     __array_ufunc__ = None  # numpy scalars on the left defer to Value's reflected operators
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -89,11 +94,46 @@ class Value:
         self.grad = 0.0
         if type(label) is not str:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
-        self.label = label
-        self.op_entry = None
-        self.parents = ()
-        self.arg = None
-        self.scope = None if _plain else _state.mode[_sw.SCOPE]
+        self.op_entry = self.left = self.right = self.arg = None
+        scope = None if _plain else _state.mode[_sw.SCOPE]
+        self._meta = (label, scope) if label else scope
+
+    # ------------------------------------------------------------------ fields kept compactly
+    @property
+    def parents(self) -> tuple:
+        """The operand Values in argument order, ``()`` for a leaf."""
+        x = self.left
+        if x is None:
+            y = self.right
+            return () if y is None else y
+        y = self.right
+        return (x,) if y is None else (x, y)
+
+    @property
+    def label(self) -> str:
+        """A name for display (``repr``, rendering, error messages); ``""`` for none."""
+        m = self._meta
+        return m[0] if type(m) is tuple else ""
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if type(label) is not str:
+            raise TypeError(f"Value.label must be a str, got {type(label).__name__}")
+        scope = self.scope
+        self._meta = (label, scope) if label else scope
+
+    @property
+    def scope(self) -> str | None:
+        """The :func:`scope` path the Value was created in (``"layers.0/neuron2"``), or None."""
+        m = self._meta
+        return m[1] if type(m) is tuple else m
+
+    @scope.setter
+    def scope(self, scope: str | None) -> None:
+        if scope is not None and type(scope) is not str:
+            raise TypeError(f"Value.scope must be a str or None, got {type(scope).__name__}")
+        label = self.label
+        self._meta = (label, scope) if label else scope
 
     # ------------------------------------------------------------------ introspection
     @property
@@ -199,8 +239,8 @@ class Value:
         """``copy.copy(v)``: a new node with v's data, grad, label and op over the *same* parents (nothing upstream
         is copied)."""
         c = _new(type(self))
-        c.data, c.grad, c.label, c.op_entry, c.parents, c.arg, c.scope = (
-            self.data, self.grad, self.label, self.op_entry, self.parents, self.arg, self.scope)
+        c.data, c.grad, c.op_entry, c.left, c.right, c.arg, c._meta = (
+            self.data, self.grad, self.op_entry, self.left, self.right, self.arg, self._meta)
         return c
 
     def __deepcopy__(self, memo: dict) -> Value:
@@ -215,8 +255,8 @@ class Value:
             if id(v) in memo:
                 continue
             c = _new(type(v))
-            c.data, c.grad, c.label, c.op_entry, c.arg, c.scope = v.data, v.grad, v.label, v.op_entry, v.arg, v.scope
-            c.parents = tuple([memo[id(p)] for p in v.parents])
+            c.data, c.grad, c.arg, c._meta = v.data, v.grad, v.arg, v._meta
+            _link(c, v.op_entry, tuple([memo[id(p)] for p in v.parents]))
             memo[id(v)] = c
         memo.setdefault(id(memo), []).append(self)  # copy's keep-alive rule: memo's ids must stay valid
         return memo[id(self)]
@@ -245,7 +285,10 @@ class Value:
 
     def __setstate__(self, state: tuple) -> None:
         # the last seven entries are the fields; a root's state starts with its ancestors and a marker (__reduce__)
-        self.data, self.grad, self.label, self.op_entry, self.parents, self.arg, self.scope = state[-7:]
+        data, grad, label, op, parents, arg, scope = state[-7:]
+        self.data, self.grad, self.arg = data, grad, arg
+        self._meta = (label, scope) if label else scope
+        _link(self, op, parents)
 
     # ------------------------------------------------------------------ arithmetic
     __add__, __radd__ = _operators(_ADD)
@@ -378,17 +421,27 @@ def _lift(x: object, where: str) -> Value | None:
         v = _new(Value)
         v.data = x
         v.grad = 0.0
-        v.label = ""
-        v.op_entry = None
-        v.parents = ()
-        v.arg = None
-        v.scope = None if _plain else _state.mode[_sw.SCOPE]
+        v.op_entry = v.left = v.right = v.arg = None
+        v._meta = None if _plain else _state.mode[_sw.SCOPE]
         return v
     if isinstance(x, Value):
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Value(to_float(x, where))
     return None
+
+
+def _link(v: Value, op: _ops.Op | None, parents: tuple) -> None:
+    """Set a node's op and parents in their compact slots (see ``Value.__slots__``)."""
+    v.op_entry = op
+    if op is None or not parents:
+        v.left = v.right = None
+    elif op.arity == -1 or len(parents) > 2:
+        v.left, v.right = None, parents
+    elif len(parents) == 1:
+        v.left, v.right = parents[0], None
+    else:
+        v.left, v.right = parents
 
 
 def _make(op: _ops.Op, data: float, parents: tuple, arg) -> Value:
@@ -399,12 +452,12 @@ def _make(op: _ops.Op, data: float, parents: tuple, arg) -> Value:
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v.label = ""
     if grad_enabled:
-        v.op_entry, v.parents, v.arg = op, parents, arg
+        _link(v, op, parents)
+        v.arg = arg
     else:
-        v.op_entry, v.parents, v.arg = None, (), None
-    v.scope = scope
+        v.op_entry = v.left = v.right = v.arg = None
+    v._meta = scope
     return v
 
 
@@ -418,11 +471,10 @@ def _apply1(op: _ops.Op, x: Value, arg) -> Value:
         v = _new(Value)
         v.data = data
         v.grad = 0.0
-        v.label = ""
         v.op_entry = op
-        v.parents = (x,)
+        v.left = x
+        v.right = v._meta = None
         v.arg = arg
-        v.scope = None
         return v
     return _make(op, data, (x,), arg)
 
@@ -436,11 +488,10 @@ def _apply2(op: _ops.Op, x: Value, y: Value) -> Value:
         v = _new(Value)
         v.data = data
         v.grad = 0.0
-        v.label = ""
         v.op_entry = op
-        v.parents = (x, y)
-        v.arg = None
-        v.scope = None
+        v.left = x
+        v.right = y
+        v.arg = v._meta = None
         return v
     return _make(op, data, (x, y), None)
 
@@ -473,9 +524,9 @@ def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | 
         except _MATH_ERRORS as e:
             raise domain_error(op, tuple(Value(d) for d in datas), arg, e, _state.mode[_sw.ANOMALY]) from None
     parents = tuple(x if isinstance(x, Value) else _lift_or_raise(x, op.name) for x in inputs)
-    if n == 1:
+    if op.arity == 1:
         return _apply1(op, parents[0], arg)
-    if n == 2 and arg is None:
+    if op.arity == 2 and arg is None:
         return _apply2(op, parents[0], parents[1])
     try:
         data = op.forward(*[p.data for p in parents], arg)
@@ -483,7 +534,8 @@ def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | 
         raise domain_error(op, parents, arg, e, _state.mode[_sw.ANOMALY]) from None
     if _plain:
         v = _new(Value)
-        v.data, v.grad, v.label, v.op_entry, v.parents, v.arg, v.scope = data, 0.0, "", op, parents, arg, None
+        v.data, v.grad, v.arg, v._meta = data, 0.0, arg, None
+        _link(v, op, parents)
         return v
     return _make(op, data, parents, arg)
 
@@ -517,7 +569,7 @@ def sum(values: Iterable[Union[Value, Number]], start: Union[Value, Number] = 0.
         s += x.data
     if _plain:
         v = _new(Value)
-        v.data, v.grad, v.label, v.op_entry, v.parents, v.arg, v.scope = s, 0.0, "", _SUM, items, const, None
+        v.data, v.grad, v.op_entry, v.left, v.right, v.arg, v._meta = s, 0.0, _SUM, None, items, const, None
         return v
     return _make(_SUM, s, items, const)
 
@@ -542,7 +594,7 @@ def affine(bias: Union[Value, Number], weights: Iterable, inputs: Iterable):
         s += w.data * x.data
     if _plain:
         v = _new(Value)
-        v.data, v.grad, v.label, v.op_entry, v.parents, v.arg, v.scope = s, 0.0, "", _AFFINE, items, None, None
+        v.data, v.grad, v.op_entry, v.left, v.right, v.arg, v._meta = s, 0.0, _AFFINE, None, items, None, None
         return v
     return _make(_AFFINE, s, items, None)
 

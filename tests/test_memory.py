@@ -83,9 +83,13 @@ def test_a_graph_that_raised_a_domain_error_is_freed():
 def test_a_node_holds_no_closure_or_cycle():
     x = Value(1.5)
     y = x * x
-    # a node refers to plain data, its (shared) table entry and its parents tuple: no per-node function or cell
+    # a node refers to plain data, its (shared) table entry and its parents: no per-node function or cell
     kinds = {type(r).__name__ for r in gc.get_referents(y)}
-    assert {"float", "Op", "tuple"} <= kinds <= {"float", "str", "Op", "tuple", "NoneType", "type"}
+    assert {"float", "Op", "Value"} <= kinds <= {"float", "str", "Op", "tuple", "Value", "NoneType", "type"}
+    # a binary node is one tracked object: its parents sit in slots, not in a tuple of their own
+    assert [r for r in gc.get_referents(y) if type(r) is tuple] == []
+    s = ag.sum([x, y, x])
+    assert [r for r in gc.get_referents(s) if type(r) is tuple] == [(x, y, x)]  # a variadic node keeps a tuple
     assert all(y is not r for r in gc.get_referents(*y.parents))  # parents never point back at children
 
 
