@@ -7,11 +7,13 @@ Submodules, by floor (each imports only from lower floors, also inside functions
 engine functions) and ``nn.data`` (batches); ``nn.export`` (``to_torch``); ``nn.module`` (Module, files, input and
 state checks); ``nn.losses`` and ``nn.optim``; ``nn.layers`` (Neuron, Layer, MLP; registers them for ``nn.load``);
 ``nn.train`` (fit); ``nn.delta`` (notes 000's hand-derived backprop and ``check``); ``nn.grading`` (a student's
-hand-written backprop graded against the engine and ``nn.delta``).
+hand-written backprop graded against the engine and ``nn.delta``); ``nn.diagram`` (the lectures' network diagram,
+``model.diagram(x, target)``).
 """
 
-from . import activations, data, delta, export, grading, layers, losses, module, optim, train
+from . import activations, data, delta, diagram, export, grading, layers, losses, module, optim, train
 from .data import batches
+from .diagram import Diagram, DiagramMismatchError
 from .grading import grade_backprop
 from .layers import ACTIVATIONS, INITS, MLP, OUTPUT_ACTIVATIONS, Layer, Neuron
 from .module import ModelFileError, Module, load
@@ -36,6 +38,9 @@ __all__ = [
     "clip_grad_value",
     "data",
     "delta",
+    "diagram",
+    "Diagram",
+    "DiagramMismatchError",
     "evaluate",
     "export",
     "fit",

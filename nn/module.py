@@ -32,8 +32,8 @@ from autograd_core.files import atomic_write
 from .export import to_torch
 
 __all__ = ["Module", "ParamTensor", "Dense", "ModelFileError", "FILE_FORMAT", "FILE_VERSION", "MAX_FILE_BYTES",
-           "MODEL_TYPES", "register_model", "model_from_config", "load", "check_input", "check_tensor", "check_state",
-           "describe"]
+           "MODEL_TYPES", "VIEWS", "register_model", "model_from_config", "load", "check_input", "check_tensor",
+           "check_state", "describe"]
 
 FILE_FORMAT = "autograd-core.nn"
 FILE_VERSION = 1
@@ -285,6 +285,19 @@ class Module(ABC):
         """This network as a ``torch.nn.Sequential`` in float64 with identical weights (see :mod:`nn.export`)."""
         return to_torch(self)
 
+    # ------------------------------------------------------------------ views (filled in by higher floors)
+    def diagram(self, x, target=None, loss=None, **kw):
+        """The lectures' network diagram of this model for one example: :func:`nn.diagram.diagram` (same arguments).
+
+        Layers as columns, neurons showing ``z``, ``a`` and (with a ``target``) ``δ = ∂L/∂z``, edges ``w^l_jk`` with
+        ``∂L/∂w^l_jk = δ^l_j a^{l-1}_k``; ``.svg()``, ``.html()``, ``.save(path)``, shown inline in Jupyter.
+        """
+        view = VIEWS.get("diagram")
+        if view is None:
+            raise RuntimeError(f"{type(self).__name__}.diagram: the diagram view is not loaded; import nn (which "
+                               "imports nn.diagram) before calling it")
+        return view(self, x, target, loss, **kw)
+
     # ------------------------------------------------------------------ layers (delta rule, export, loader)
     def dense_layers(self) -> list:
         """The model's fully connected layers, input first, as :class:`Dense` ``(W, b, activation, names)``.
@@ -295,6 +308,9 @@ class Module(ABC):
         raise TypeError(f"{type(self).__name__} does not list dense layers; nn.delta and to_torch need an MLP, "
                         "Layer or Neuron (or a module that overrides dense_layers)")
 
+
+# view name -> function(model, x, target, loss, **kw); nn.diagram fills "diagram" on import (module never imports it)
+VIEWS: dict = {}
 
 # config "class" -> that class's ``from_config(config, state)``; filled by register_model (nn.layers, on import)
 MODEL_TYPES: dict = {}
