@@ -13,12 +13,12 @@ here recurses, so graph depth is limited by memory, not by Python's recursion li
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 
 from . import switches as _sw
 from .anomaly import backward_anomaly, describe_node
-from .ops import to_float
+from .ops import OPS, PY_ENV, to_float
 from .value import HOOKS, Value
 
 __all__ = ["topological_order", "walk", "backward", "gradients", "zero_grad", "leaf_grads"]
@@ -174,36 +174,7 @@ def backward(root: Value, grad: float = 1.0) -> list:
         return order
     root.grad = grad
     try:
-        # the walk's one specialised copy: floats only, no update records, written straight into .grad
-        for v in reversed(order):
-            op = v.op_entry
-            if op is None:
-                continue
-            g = v.grad
-            x = v.left
-            if x is None:  # a variadic node: its parents are the tuple in right
-                ps = v.right
-                d = op.derivs[0]
-                if d is None:
-                    for p in ps:
-                        p.grad += g
-                else:  # one call gives every local derivative of a variadic node (affine: x's and w's)
-                    for p, dl in zip(ps, d(tuple([p.data for p in ps]), v.data, v.arg)):
-                        p.grad += g * dl
-                continue
-            y = v.right
-            if y is None:
-                x.grad += g * op.derivs[0](x.data, v.data, v.arg)
-                continue
-            dx, dy = op.derivs
-            if dx is None:
-                x.grad += g
-            else:
-                x.grad += g * dx(x.data, y.data, v.data, v.arg)
-            if dy is None:
-                y.grad += g
-            else:
-                y.grad += g * dy(x.data, y.data, v.data, v.arg)
+        _float_loop(order)
     except BaseException:
         for v, old in zip(order, saved):
             v.grad = old
@@ -211,6 +182,70 @@ def backward(root: Value, grad: float = 1.0) -> list:
     return order
 
 
+def _float_loop_source(ops: Iterable) -> str:
+    """Source of backward's float loop: THE walk's one specialised copy, generated from the op table.
+
+    Each table op with code templates (``Op.py``) gets a branch that computes its local derivatives inline
+    (``x.grad += g * (<template>)``: the same float operations as its ``derivs``, without a call per input); any
+    other op (``define_op`` ones, variadic ops) calls its ``derivs``. Branches test the table entry's identity,
+    never its name.
+    """
+    unary, binary = [], []
+    names: dict = {}
+    for op in ops:
+        if op.py is None or op.arity not in (1, 2):
+            continue
+        name = names[op] = f"OP{len(names)}"
+        if op.arity == 1:
+            (d,) = op.py[1](["x.data"], "v.data", "v.arg")
+            unary += [f"{'elif' if unary else 'if'} op is {name}:",
+                      f"    x.grad += {'g' if d is None else f'g * ({d})'}"]
+        else:
+            dx, dy = op.py[1](["x.data", "y.data"], "v.data", "v.arg")
+            binary += [f"{'elif' if binary else 'if'} op is {name}:",
+                       f"    x.grad += {'g' if dx is None else f'g * ({dx})'}",
+                       f"    y.grad += {'g' if dy is None else f'g * ({dy})'}"]
+    unary += ["else:" if unary else "if True:", "    x.grad += g * op.derivs[0](x.data, v.data, v.arg)"]
+    binary += ["else:" if binary else "if True:",
+               "    dx, dy = op.derivs",
+               "    x.grad += g if dx is None else g * dx(x.data, y.data, v.data, v.arg)",
+               "    y.grad += g if dy is None else g * dy(x.data, y.data, v.data, v.arg)"]
+    lines = [
+        "def loop(order):",
+        "    for v in reversed(order):",
+        "        op = v.op_entry",
+        "        if op is None:",
+        "            continue",
+        "        g = v.grad",
+        "        x = v.left",
+        "        if x is None:  # a variadic node: its parents are the tuple in right",
+        "            ps = v.right",
+        "            d = op.derivs[0]",
+        "            if d is None:",
+        "                for p in ps:",
+        "                    p.grad += g",
+        "            else:  # one call gives every local derivative (affine: x's and w's)",
+        "                for p, dl in zip(ps, d(tuple([p.data for p in ps]), v.data, v.arg)):",
+        "                    p.grad += g * dl",
+        "            continue",
+        "        y = v.right",
+        "        if y is None:",
+        *["            " + line for line in unary],
+        "            continue",
+        *["        " + line for line in binary],
+    ]
+    return "\n".join(lines) + "\n", names
+
+
+def _build_float_loop() -> Callable:
+    source, names = _float_loop_source(OPS.values())
+    env = dict(PY_ENV)
+    env.update({name: op for op, name in names.items()})
+    exec(compile(source, "<autograd_core.graph: backward's float loop>", "exec"), env)  # noqa: S102
+    return env["loop"]
+
+
+_float_loop = _build_float_loop()
 HOOKS["backward"] = backward
 HOOKS["topological_order"] = topological_order  # pickle and deepcopy walk a graph without recursion
 

@@ -126,9 +126,11 @@ class Op:
         doc: one line, with the formula and the derivative.
         py: optional code generation for :func:`autograd_core.compile`'s Python backend: ``(forward, derivs)`` with
             ``forward(xs, arg) -> str`` a Python expression of the output from the input variable names ``xs`` and
-            ``derivs(xs, out, arg) -> tuple`` one expression per input (``None`` for the constant 1). The
-            expressions use the names of :data:`PY_ENV` and must do the very same float operations as
-            ``forward``/``derivs`` (bit-identical replay). Without it, compiled code calls ``forward``/``derivs``.
+            ``derivs(xs, out, arg) -> tuple`` one expression per input (``None`` for the constant 1); ``arg`` is
+            a number (written as a literal) or a str (source that gives it, e.g. ``"v.arg"``). The expressions use
+            the names of :data:`PY_ENV` and must do the very same float operations (and raise the same errors) as
+            ``forward``/``derivs``: compile's replay and backward's generated loop (:mod:`autograd_core.graph`)
+            inline them, bit-identical to calling ``derivs``. Without it, both call ``forward``/``derivs``.
         np: optional vectorised form for compile's numpy backend: ``(forward, derivs)`` with
             ``forward(np, M, arg) -> (K,)`` for the inputs of K nodes as the columns of ``M`` (K x n) and
             ``derivs(np, M, out, arg)`` the local derivatives as an array broadcastable to (K, n), or ``None`` when
@@ -743,13 +745,18 @@ def literal(c) -> str:
     return repr(c) if math.isfinite(c) else ("nan" if c != c else ("inf" if c > 0 else "-inf"))
 
 
+def _arg_source(arg) -> str:
+    # a number is written as a literal; a str is already source (a variable holding the node's arg)
+    return arg if isinstance(arg, str) else ("None" if arg is None else literal(arg))
+
+
 def _py(forward, *derivs):
     # (forward(xs, arg) -> str, derivs(xs, out, arg) -> tuple): templates with {x}, {y}, {out}, {a} for 1-2 inputs
     def fwd(xs, arg):
-        return forward.format(*xs, x=xs[0], y=xs[-1], a=literal(arg) if arg is not None else "None")
+        return forward.format(*xs, x=xs[0], y=xs[-1], a=_arg_source(arg))
 
     def der(xs, out, arg):
-        a = literal(arg) if arg is not None else "None"
+        a = _arg_source(arg)
         return tuple(None if d is None else d.format(*xs, x=xs[0], y=xs[-1], out=out, a=a) for d in derivs)
 
     return fwd, der
