@@ -22,7 +22,7 @@ from .expr import Expression, ExpressionError, parse_expression
 from .functional import grad, hessian, jacobian, value_and_grad
 from .grading import GradingError, grade_op
 from .graph import gradients, topological_order, zero_grad
-from .html import step_page
+from .html import StepThrough, step_page, step_through
 from .ops import OPS, Domain, Op, define_op, get_op
 from .practice import practice
 from .render import draw, render_to, text_tree
@@ -98,6 +98,8 @@ __all__ = [
     "sqrt",
     "step",
     "step_page",
+    "step_through",
+    "StepThrough",
     "sum",
     "tanh",
     "text_tree",

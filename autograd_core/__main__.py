@@ -195,22 +195,14 @@ def _cmd_trace(args: argparse.Namespace, out: TextIO, read_line: Callable[[], st
 def _write_page(root: Value, path: str, title: str, digits: int, practice: str | None = None) -> int:
     """``trace --html``: write the step-through page; returns the number of backward steps."""
     from .html import step_page
-    from .render import DotError, DotNotFoundError
 
     steps = sum(1 for v in topological_order(root) if not v.is_leaf)
     if steps > _HTML_MAX_STEPS:
-        raise InputError(f"the backward pass has {steps} steps; --html draws one picture per step, at most "
+        raise InputError(f"the backward pass has {steps} steps; --html shows one frame per step, at most "
                          f"{_HTML_MAX_STEPS}: trace a smaller expression, or leave out --html to print the steps as "
                          "text")
     try:
         return step_page(root, path, title=title, precision=digits, max_steps=_HTML_MAX_STEPS, practice=practice)
-    except DotNotFoundError:
-        raise CommandError("the step-through page (--html) draws its pictures with Graphviz's dot program, which "
-                           f"was not found on PATH; {DotNotFoundError.install}. Without --html, trace prints the "
-                           "same steps as text") from None
-    except DotError as e:
-        raise CommandError(f"Graphviz's dot could not draw the pictures of the step-through page: {e.detail}") \
-            from None
     except OSError as e:
         raise _cannot_write(path, e) from None
 

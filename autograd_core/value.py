@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copyreg
 import numbers
+import shutil
 import threading
 from collections.abc import Iterable
 from typing import Union
@@ -194,9 +195,13 @@ class Value:
         return HOOKS["text_tree"](self, max_nodes=max_nodes)
 
     def _repr_html_(self) -> str | None:
-        # Jupyter/Colab: the graph laid out in the page itself (no dot needed), installed by the page floor
+        # Jupyter/Colab without Graphviz's dot: the graph laid out in the page itself by the vendored WebAssembly
+        # Graphviz (installed by the page floor). With dot, None: _repr_svg_'s static picture is a few KB, the
+        # page about 1.4 MB in every output cell.
         hook = HOOKS.get("repr_html")
-        return hook(self) if hook is not None else None
+        if hook is None or shutil.which("dot") is not None:
+            return None
+        return hook(self)
 
     def _repr_svg_(self) -> str | None:
         # Jupyter shows a Value as its graph when graphviz and dot are available; otherwise it falls back to repr.

@@ -208,7 +208,7 @@ def test_stepped_graphs_are_freed_by_reference_counting_alone(use):
             elif use == "explain":
                 ag.explain(h)
             else:
-                ag.html.step_page_html(h, max_steps=500) if _has_dot() else ag.explain(h)
+                ag.html.step_page_html(h, max_steps=500)
             refs += [weakref.ref(v) for v in ag.topological_order(h)]
             del xs, h
             if use == "steps":
@@ -217,12 +217,6 @@ def test_stepped_graphs_are_freed_by_reference_counting_alone(use):
     finally:
         if was:
             gc.enable()
-
-
-def _has_dot() -> bool:
-    import shutil
-
-    return shutil.which("dot") is not None
 
 
 # ------------------------------------------------------------------------------------ fault 6: one conversion
