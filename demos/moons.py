@@ -8,8 +8,10 @@ gradient descent with learning rate ``1 - 0.9 k / 100`` at step k. Every step bu
 (about 38 000 nodes), backpropagates through it and updates the 337 parameters. The demo ends with the
 decision-boundary plot and the delta rule of notes 000, computed by hand, checked against the engine's gradients.
 
-Run: ``python -m demos.moons [--quick] [--out DIR] [--compile]``. ``--quick`` trains exactly the same 100 steps and
-only draws a coarser decision-boundary plot.
+Run: ``python -m demos.moons [--quick] [--out DIR] [--compile] [--record]``. ``--quick`` trains exactly the same 100
+steps and only draws a coarser decision-boundary plot. ``--record`` also writes ``run.html`` into the output folder:
+the training explorer (:mod:`nn.explore`) of the run, with every step's loss, weights, gradients and decision
+boundary (recording only reads the parameters: the losses are the same, bit for bit).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 
 import autograd_core as ag
 import nn
+import nn.explore  # the training explorer (--record); nn.explore registers itself with nn.train
 from nn import losses
 
 from ._common import imports_frozen, new_figure, parse_args, run, save_figure
@@ -104,7 +107,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
                       "100 steps of SGD, 100% training accuracy.", argv,
                       "the same training, a coarser decision-boundary plot",
                       flags=[("--compile", "replay every step with autograd_core.compile: the same losses, bit for "
-                                           "bit, in less time (the first step pays for the trace)")])
+                                           "bit, in less time (the first step pays for the trace)"),
+                             ("--record", "also write run.html, the training explorer: play the run step by step "
+                                          "(loss, weights, gradients, decision boundary) in a browser, offline")])
     steps = 100
     X, y = make_data()
     model = build_model()
@@ -114,7 +119,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     print(f"data  100 points, noise 0.1 · model MLP(2, [16, 16, 1]) ReLU, {model.num_parameters()} parameters")
     print(f"loss  hinge + 1e-4 Σ p² · optimizer full-batch SGD, lr 1 - 0.9 k/{steps}, {steps} steps\n")
     print(" step   loss      accuracy   lr")
-    history, accuracies, nodes = [], [], 0
+    history, accuracies, lrs, nodes = [], [], [], 0
+    recorder = None
+    if args.flags["record"]:  # reads every step's weights and gradients; the run itself is unchanged
+        recorder = nn.explore.Recorder(args.out / "run.html", title="micrograd's two moons: MLP(2, [16, 16, 1]), "
+                                       "hinge loss")
+        recorder.start(model, X, y, "hinge")
     # with --compile: the loss and the scores (floats for the accuracy, read without a guard), traced once
     step = ag.compile(lambda X: _loss_and_scores(model, X, y), has_aux=True) if args.flags["compile"] else None
     start = time.perf_counter()
@@ -134,8 +144,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
                 total.backward()
                 value = total.data
                 del total  # free this step's graph now, not after the next one is built: less for the collector
+            if recorder is not None:
+                recorder.step(k, params)
             opt.step()
             history.append(value)
+            lrs.append(lr)
             accuracies.append(acc)
             if k % 10 == 0 or k == steps - 1:
                 print(f" {k:4d}   {value:.6f}  {acc:7.1%}    {lr:.3f}")
@@ -148,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
     fig = _boundary_plot(model, X, y, h, f"MLP(2, [16, 16, 1]) after {steps} steps: training accuracy "
                          f"{final_acc:.0%}")
     path = save_figure(fig, args.out / "moons_boundary.png")
+    files = [str(path)]
+    if recorder is not None:
+        recorder.finish(nn.History(step_loss=history, lr=lrs, epoch_loss=list(history), epochs=steps, steps=steps))
+        files.append(str(recorder.path))
     lines = [
         f"training accuracy   {final_acc:.0%} ({round(final_acc * len(X))}/{len(X)} points)",
         f"loss                {history[0]:.4f} -> {final_loss.data:.4f}",
@@ -155,6 +172,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
         f"delta rule check    engine = hand-derived delta rule (hinge loss), largest difference {check.max_rel:.1g}",
         f"decision boundary   {path}",
     ]
+    if recorder is not None:
+        lines.append(f"training explorer   {recorder.path} ({recorder.path.stat().st_size / 1e6:.2f} MB, open it in "
+                     "a browser)")
     width = max(len(line) for line in lines) + 2
     print("\n┌" + "─" * width + "┐")
     for line in lines:
@@ -162,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     print("└" + "─" * width + "┘")
     return {"accuracy": final_acc, "final_loss": final_loss.data, "losses": history, "accuracies": accuracies,
             "steps": steps, "seconds_per_step": seconds / steps, "nodes_per_step": nodes,
-            "delta_max_rel": check.max_rel, "files": [str(path)]}
+            "delta_max_rel": check.max_rel, "files": files}
 
 
 if __name__ == "__main__":

@@ -8,12 +8,13 @@ engine functions) and ``nn.data`` (batches); ``nn.export`` (``to_torch``); ``nn.
 state checks); ``nn.losses`` and ``nn.optim``; ``nn.layers`` (Neuron, Layer, MLP; registers them for ``nn.load``);
 ``nn.train`` (fit); ``nn.delta`` (notes 000's hand-derived backprop and ``check``); ``nn.grading`` (a student's
 hand-written backprop graded against the engine and ``nn.delta``); ``nn.diagram`` (the lectures' network diagram,
-``model.diagram(x, target)``).
+``model.diagram(x, target)``); ``nn.explore`` (the training explorer: ``fit(..., record="run.html")``).
 """
 
-from . import activations, data, delta, diagram, export, grading, layers, losses, module, optim, train
+from . import activations, data, delta, diagram, explore, export, grading, layers, losses, module, optim, train
 from .data import batches
 from .diagram import Diagram, DiagramMismatchError
+from .explore import Explorer, Recorder
 from .grading import grade_backprop
 from .layers import ACTIVATIONS, INITS, MLP, OUTPUT_ACTIVATIONS, Layer, Neuron
 from .module import ModelFileError, Module, load
@@ -41,6 +42,9 @@ __all__ = [
     "diagram",
     "Diagram",
     "DiagramMismatchError",
+    "explore",
+    "Explorer",
+    "Recorder",
     "evaluate",
     "export",
     "fit",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import random
 import signal
 import sys
@@ -35,7 +36,12 @@ from .losses import accuracy_rule, get_loss, l2_penalty, with_reduction
 from .module import Module
 from .optim import clip_grad_norm
 
-__all__ = ["fit", "evaluate", "batch_loss", "History", "Evaluation", "TrainingDiverged"]
+__all__ = ["fit", "evaluate", "batch_loss", "History", "Evaluation", "TrainingDiverged", "RECORDERS"]
+
+# how fit(record=path) makes a recorder: nn.explore installs its Recorder here when imported (train never imports
+# explore: it sits on a higher floor). A recorder has start(model, X, y, loss, reduction=, l2=), step(index, params)
+# and finish(history) -> the view of the run (or None).
+RECORDERS: dict = {}
 
 
 @dataclass
@@ -54,6 +60,8 @@ class History:
         epochs: number of completed epochs; steps: number of completed steps.
         interrupted: True if Ctrl-C (or a KeyboardInterrupt) stopped training.
         stopped_early: True if the callback asked to stop.
+        explorer: with ``fit(..., record=...)``, the training explorer of the run (:class:`nn.explore.Explorer`,
+            shown inline by Jupyter); None otherwise.
     """
 
     step_loss: list = field(default_factory=list)
@@ -65,6 +73,7 @@ class History:
     steps: int = 0
     interrupted: bool = False
     stopped_early: bool = False
+    explorer: object = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         if not self.epoch_loss:
@@ -211,11 +220,26 @@ def _grad_norm(params: list) -> float:
     return m * math.sqrt(math.fsum((g / m) ** 2 for g in grads))
 
 
+def _recorder(record: object) -> object:
+    """The recorder for ``fit(record=...)``: None, one made from a path by :data:`RECORDERS`, or the object itself."""
+    if record is None:
+        return None
+    if isinstance(record, (str, os.PathLike)):
+        make = RECORDERS.get("html")
+        if make is None:
+            raise RuntimeError("fit: record=path needs the training explorer: import nn.explore (import nn does it)")
+        return make(record, where="fit")
+    if all(callable(getattr(record, name, None)) for name in ("start", "step", "finish")):
+        return record
+    raise TypeError(f"fit: record must be None, a path ending in .html or an nn.explore.Recorder, got "
+                    f"{type(record).__name__} {record!r:.80}")
+
+
 def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], optimizer, epochs: int,
         batch_size: int | None = None, progress: bool = True, *, l2: float = 0.0, shuffle: bool = True,
         seed: Union[int, None, random.Random] = None, accuracy: Union[None, bool, Callable] = None,
         callback: Callable[[History], bool | None] | None = None, reduction: str = "mean",
-        clip_norm: float | None = None, compile: bool = False) -> History:  # noqa: A002
+        clip_norm: float | None = None, compile: bool = False, record: object = None) -> History:  # noqa: A002
     """Train ``model`` on ``(X, y)`` for ``epochs`` passes and return the :class:`History`.
 
     Args:
@@ -242,6 +266,12 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
         compile: run each step through :func:`autograd_core.compile`: the batch's forward and backward are traced
             once and replayed on floats, bit-identical to graph mode and several times faster. Needs fixed batches
             (``batch_size=None``, or ``shuffle=False``): each batch of targets has a tape of its own.
+        record: None, or a path ending in ``.html`` (its folder must exist), or an :class:`nn.explore.Recorder`:
+            record the run and write the training explorer (:mod:`nn.explore`), one self-contained page with the
+            loss curve, the network diagram per step and the decision boundary for 2-D inputs. The recorder only
+            reads the parameters (their values and gradients after each backward pass, before clipping and the
+            update), so the run is bit-identical to an unrecorded one. The page is written atomically when fit
+            returns (also after an early stop or Ctrl-C), never when it raises; ``history.explorer`` holds it.
 
     Raises :class:`TrainingDiverged` (a FloatingPointError carrying the history) if the loss or the gradient norm
     becomes nan or infinite or an op overflows; bad targets surface as the loss's ValueError.
@@ -273,6 +303,9 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
     if compile and batch_size is not None and shuffle:
         raise ValueError("fit: compile=True needs fixed batches (batch_size=None or shuffle=False): each new batch "
                          "of targets is a new trace")
+    recorder = _recorder(record)
+    if recorder is not None:  # checks the model, data and loss against what the page can show, before any step
+        recorder.start(model, X, y, loss, reduction=reduction, l2=l2)
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     weights = model.weights() if l2 else None
     params = model.parameters()
@@ -306,6 +339,8 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
                         norm = _grad_norm(params)
                         if not math.isfinite(norm):
                             raise OverflowError(f"the gradient norm is {norm!r}")
+                        if recorder is not None:
+                            recorder.step(history.steps, params)
                         if clip_norm is not None:
                             clip_grad_norm(params, clip_norm)
                     except OverflowError as e:
@@ -342,6 +377,8 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, Callable], opt
         finally:
             if bar is not None:
                 bar.close()
+    if recorder is not None:
+        history.explorer = recorder.finish(history)
     return history
 
 
