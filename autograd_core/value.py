@@ -14,6 +14,7 @@ from __future__ import annotations
 import copyreg
 import numbers
 import shutil
+import textwrap
 import threading
 from collections.abc import Iterable
 from typing import Union
@@ -44,23 +45,107 @@ def _follow(plain: bool) -> None:
 
 _sw.listen(_follow)
 _new = object.__new__
+_EXACT = 2 ** 53
 
 
-def _operators(op: _ops.Op) -> tuple:
-    """The forward and reflected operator methods (``__mul__``, ``__rmul__``) of one binary op of the table."""
-    def forward(self, other):
-        if type(other) is not Value:
+def _operators(op: _ops.Op, name: str) -> tuple:
+    """The forward and reflected operator methods (``__mul__``, ``__rmul__``) of one binary op of the table.
+
+    With the op's code template (``Op.py``) the forward is inlined, generated as ``data = self.data * other.data``
+    (the same float operations as ``op.forward``), and the node is built in place while no switch is open: no call
+    per node besides the operator itself. A math error there goes through :func:`_apply2`, which explains it.
+    """
+    if op.py is None:
+        def forward(self, other):
+            if type(other) is not Value:
+                other = _lift(other, op.name)
+                if other is None:
+                    return NotImplemented
+            return _apply2(op, self, other)
+
+        def reflected(self, other):
             other = _lift(other, op.name)
-            if other is None:
+            return NotImplemented if other is None else _apply2(op, other, self)
+    else:
+        node = textwrap.indent(f"""\
+if _plain:
+    try:
+        data = {op.py[0](["x.data", "y.data"], None)}
+    except _MATH_ERRORS:
+        return _apply2(OP, x, y)
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.op_entry = OP
+    v.left = x
+    v.right = y
+    v.arg = v._meta = None
+    return v
+return _apply2(OP, x, y)
+""", " " * 8)
+        source = f"""\
+def make(OP):
+    def forward(x, y):
+        if type(y) is not Value:
+            y = _lift(y, {op.name!r})
+            if y is None:
                 return NotImplemented
-        return _apply2(op, self, other)
-
-    def reflected(self, other):
-        other = _lift(other, op.name)
-        return NotImplemented if other is None else _apply2(op, other, self)
-
-    forward.__doc__ = reflected.__doc__ = f"{op.doc} (op {op.name!r})"
+{node}
+    def reflected(y, x):
+        x = _lift(x, {op.name!r})
+        if x is None:
+            return NotImplemented
+{node}
     return forward, reflected
+"""
+        scope: dict = {}
+        # compiled with this module's globals, so _plain is read live; the op is a closure variable of the pair
+        exec(compile(source, f"<autograd_core.value: operators of {op.name}>", "exec"), globals(), scope)  # noqa: S102
+        forward, reflected = scope["make"](op)
+    forward.__doc__ = reflected.__doc__ = f"{op.doc} (op {op.name!r})"
+    for f, prefix in ((forward, "__"), (reflected, "__r")):
+        f.__name__ = f"{prefix}{name}__"  # what the class binds it as: __mul__ and __rmul__
+        f.__qualname__ = f"Value.{f.__name__}"
+    return forward, reflected
+
+
+def _unary(op: _ops.Op, doc: str, name: str = ""):
+    """The method ``x.op()`` of a unary op without parameter (``exp``, ``tanh``, ``__neg__``, ...).
+
+    With the op's code template (``Op.py``) the forward is inlined as for the binary operators (:func:`_operators`);
+    a math error goes through :func:`_apply1`, which explains it.
+    """
+    if op.py is None:
+        def method(x):
+            return _apply1(op, x, None)
+    else:
+        source = f"""\
+def make(OP, ENV):
+    {"; ".join(f"{k} = ENV[{k!r}]" for k in _ops.PY_ENV)}
+
+    def method(x):
+        if _plain:
+            try:
+                data = {op.py[0](["x.data"], None)}
+            except _MATH_ERRORS:
+                return _apply1(OP, x, None)
+            v = _new(Value)
+            v.data = data
+            v.grad = 0.0
+            v.op_entry = OP
+            v.left = x
+            v.right = v.arg = v._meta = None
+            return v
+        return _apply1(OP, x, None)
+    return method
+"""
+        scope: dict = {}
+        exec(compile(source, f"<autograd_core.value: method {op.name}>", "exec"), globals(), scope)  # noqa: S102
+        method = scope["make"](op, _ops.PY_ENV)
+    method.__doc__ = doc
+    method.__name__ = name or op.name
+    method.__qualname__ = f"Value.{method.__name__}"
+    return method
 
 
 class Value:
@@ -296,10 +381,10 @@ class Value:
         _link(self, op, parents)
 
     # ------------------------------------------------------------------ arithmetic
-    __add__, __radd__ = _operators(_ADD)
-    __sub__, __rsub__ = _operators(_SUB)
-    __mul__, __rmul__ = _operators(_MUL)
-    __truediv__, __rtruediv__ = _operators(_DIV)
+    __add__, __radd__ = _operators(_ADD, 'add')
+    __sub__, __rsub__ = _operators(_SUB, 'sub')
+    __mul__, __rmul__ = _operators(_MUL, 'mul')
+    __truediv__, __rtruediv__ = _operators(_DIV, 'truediv')
 
     def __pow__(self, other):
         """``x ** c`` (op ``pow``, c a constant) or ``x ** y`` (op ``vpow``, y a Value)."""
@@ -315,14 +400,12 @@ class Value:
             return NotImplemented
         return _apply1(_RPOW, self, to_float(other, "rpow (c ** x)"))
 
-    def __neg__(self):
-        return _apply1(_NEG, self, None)
+    __neg__ = _unary(_NEG, "-x (op 'neg'); derivative -1.", "__neg__")
 
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return _apply1(_ops.ABS, self, None)
+    __abs__ = _unary(_ops.ABS, "|x| (op 'abs'); derivative sign(x), 0 at x = 0.", "__abs__")
 
     # Comparisons look at data only: handy for `if loss < 1e-3`, never recorded in the graph.
     def __lt__(self, other):
@@ -340,53 +423,26 @@ class Value:
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ functions (one per table entry)
-    def exp(self) -> Value:
-        """e^x; derivative e^x. OverflowError above x = 709.78."""
-        return _apply1(_ops.EXP, self, None)
-
-    def log(self) -> Value:
-        """Natural logarithm; derivative 1/x. ValueError for x <= 0."""
-        return _apply1(_ops.LOG, self, None)
-
-    def sqrt(self) -> Value:
-        """Square root; derivative 1 / (2 sqrt x). ValueError for x < 0."""
-        return _apply1(_ops.SQRT, self, None)
-
-    def tanh(self) -> Value:
-        """tanh x; derivative 1 - tanh(x)^2."""
-        return _apply1(_ops.TANH, self, None)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e^-x), computed without overflow; derivative s (1 - s)."""
-        return _apply1(_ops.SIGMOID, self, None)
-
-    def relu(self) -> Value:
-        """max(0, x); derivative 1 for x > 0, else 0 (0 at x = 0, as in PyTorch)."""
-        return _apply1(_ops.RELU, self, None)
+    exp = _unary(_ops.EXP, 'e^x; derivative e^x. OverflowError above x = 709.78.')
+    log = _unary(_ops.LOG, 'Natural logarithm; derivative 1/x. ValueError for x <= 0.')
+    sqrt = _unary(_ops.SQRT, 'Square root; derivative 1 / (2 sqrt x). ValueError for x < 0.')
+    tanh = _unary(_ops.TANH, 'tanh x; derivative 1 - tanh(x)^2.')
+    sigmoid = _unary(_ops.SIGMOID, '1 / (1 + e^-x), computed without overflow; derivative s (1 - s).')
+    relu = _unary(_ops.RELU, 'max(0, x); derivative 1 for x > 0, else 0 (0 at x = 0, as in PyTorch).')
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, else slope * x; derivative 1 or slope."""
         return _apply1(_ops.LEAKY_RELU, self, to_float(slope, "leaky_relu(slope=...)"))
 
-    def softplus(self) -> Value:
-        """ln(1 + e^x), computed without overflow; derivative sigmoid(x)."""
-        return _apply1(_ops.SOFTPLUS, self, None)
+    softplus = _unary(_ops.SOFTPLUS, 'ln(1 + e^x), computed without overflow; derivative sigmoid(x).')
 
     def elu(self, alpha: Number = 1.0) -> Value:
         """x for x > 0, else alpha (e^x - 1); derivative 1 or alpha e^x."""
         return _apply1(_ops.ELU, self, to_float(alpha, "elu(alpha=...)"))
 
-    def sin(self) -> Value:
-        """sin x; derivative cos x."""
-        return _apply1(_ops.SIN, self, None)
-
-    def cos(self) -> Value:
-        """cos x; derivative -sin x."""
-        return _apply1(_ops.COS, self, None)
-
-    def step(self) -> Value:
-        """Binary step: 0 for x < 0, else 1; derivative 0."""
-        return _apply1(_ops.STEP, self, None)
+    sin = _unary(_ops.SIN, 'sin x; derivative cos x.')
+    cos = _unary(_ops.COS, 'cos x; derivative -sin x.')
+    step = _unary(_ops.STEP, 'Binary step: 0 for x < 0, else 1; derivative 0.')
 
 
 _pickling = threading.local()
@@ -431,6 +487,8 @@ def _lift(x: object, where: str) -> Value | None:
         return v
     if isinstance(x, Value):
         return x
+    if type(x) is int and -_EXACT <= x <= _EXACT:
+        return _lift(float(x), where)  # builtin sum's start 0, the 2 in 2 * x: exactly representable
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Value(to_float(x, where))
     return None

@@ -6,6 +6,7 @@ against sympy; and the table entry's shape.
 """
 
 import math
+import operator
 from functools import cache
 
 import pytest
@@ -324,3 +325,47 @@ def test_define_op_numpy_scalar_results_become_floats():
         assert type(y.data) is float and y.data == 3.0
     finally:
         del OPS["np_for_test"]
+
+
+# ------------------------------------------------------------------------------------- generated code paths
+SPELLINGS = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, abs)
+TEMPLATED = [op for op in BUILTIN if op.py is not None and op.arity in (1, 2) and op.param is None]
+
+
+@pytest.mark.parametrize("op", TEMPLATED, ids=[op.name for op in TEMPLATED])
+@given(data=st.data())
+def test_generated_operators_methods_and_backward_are_bit_identical_to_the_table(op, data):
+    # the operators, Value's methods and backward's float loop are generated from the op's templates (Op.py):
+    # they must do exactly what forward and derivs do, bit for bit
+    inputs, arg = data.draw(op_arguments(op), label="inputs, arg")
+    method = getattr(Value, op.name, None)
+    spellings = SPELLINGS + ((method,) if callable(method) else ())
+    built = 0
+    for spell in spellings:
+        leaves = [Value(x) for x in inputs]
+        try:
+            y = spell(*leaves)
+        except (TypeError, ArithmeticError, ValueError):
+            continue  # another op's spelling: other operand count, or outside that op's domain
+        if not isinstance(y, Value) or y.op_entry is not op:
+            continue
+        built += 1
+        assert y.data == op.forward(*inputs, arg) or (y.data != y.data and op.forward(*inputs, arg) != y.data)
+        assert y.parents == tuple(leaves)
+        y.backward()
+        want = op.local_derivatives(tuple(inputs), y.data, arg)
+        if len(leaves) == 2 and leaves[0] is leaves[1]:
+            continue
+        assert [leaf.grad for leaf in leaves] == [float(d) for d in want]
+    if method is not None or op.arity == 2:
+        assert built or op.name == "vpow", f"no generated spelling builds {op.name}"  # x ** y: the general path
+
+
+@pytest.mark.parametrize("op", [op for op in OPS.values() if op.nb is not None])
+@given(data=st.data())
+def test_numba_forms_fill_in_the_table_derivatives(op, data):
+    inputs, arg = data.draw(op_arguments(op), label="inputs, arg")
+    out = forward(op, inputs, arg)
+    d = [0.0] * len(inputs)
+    op.nb(list(inputs), out, arg, d)
+    assert d == [float(x) for x in op.local_derivatives(tuple(inputs), out, arg)]
