@@ -19,6 +19,14 @@ flat tape (slot indices and op table entries) and then to a backend:
   parents; each group is one vectorised forward and one scatter-add (``bincount``) of ``g * d`` backward. Same
   results within ~1e-15 relative (summation order differs). A replay that meets a non-finite number falls back to
   the Python backend, which raises what graph mode raises.
+* ``"numba"`` (``pip install "autograd-core[numba]"``, imported when asked for): the tape as op-code arrays,
+  replayed by one njit-compiled interpreter per process (not one function per tape: numba takes minutes on a
+  straight-line function of tens of thousands of lines). Each fixed-arity op is a branch made of its Python
+  templates, so results are **bit-identical** to graph mode; a variadic op (``sum``, ``affine``) is a loop running
+  the table's own ``forward`` compiled by numba, with its derivatives from ``Op.nb`` when the table has that form
+  (else ``derivs`` in object mode). An op without templates (``define_op``) is a CompileError naming it, raised
+  before any gradient is written. The first call compiles the kernel (seconds); a non-finite number falls back to
+  the Python replay.
 
 Guards. Whatever ``f`` learns about its Values as plain Python objects during the trace is a guard: reading
 ``.data`` (guard: the value is the same), ``float(v)``, ``int(v)``, ``round(v)``, ``v.item()``, ``format(v, spec)``
@@ -38,6 +46,7 @@ through unrecorded but slower).
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 import sys
 import threading
@@ -603,6 +612,364 @@ def _ops_locals(op: _ops.Op, row: list, out: float, arg) -> tuple:
     return op.local_derivatives(tuple(row), out, arg)
 
 
+# --------------------------------------------------------------------------------------------- numba backend
+_NUMBA_MISSING = ('compile(backend="numba") needs numba: pip install "autograd-core[numba]" (or use '
+                  'backend="python", which has no dependency, or backend="numpy")')
+_ARG = "arg_"  # the name of a node's constant parameter inside the numba kernel
+_SENTINELS = (1.2345678901234567e-301, 7.654321098765432e-299)  # stand-ins that show where a template writes the arg
+_numba_lock = threading.Lock()
+_numba_state: list = []  # the process's one _NumbaKernels, created on first use
+
+
+def _import_numba():
+    try:
+        import numba
+        import numpy
+    except ImportError:
+        raise ImportError(_NUMBA_MISSING) from None
+    return numba, numpy
+
+
+class _NumbaHelpers:
+    """:data:`autograd_core.ops.PY_ENV` for njit code: numbers and ``math`` functions as they are; each helper function
+    compiled by numba (a copy with its globals rebound to the compiled helpers), checked when a kernel first uses it.
+    A helper numba cannot compile (an f-string in an error message) is called in object mode: it raises what it
+    raises in Python."""
+
+    def __init__(self, numba) -> None:
+        import types
+
+        self.numba = numba
+        self.python = {n: f for n, f in _ops.PY_ENV.items() if isinstance(f, types.FunctionType)}
+        self.env = {n: f for n, f in _ops.PY_ENV.items() if n not in self.python}
+        self.env["math_isfinite"] = math.isfinite
+        self.globals: dict = {}  # per original globals dict: the copy the compiled helpers see
+        self.by_id: dict = {}
+        for name, f in self.python.items():
+            g = self.globals.setdefault(id(f.__globals__), dict(f.__globals__))
+            copy = types.FunctionType(f.__code__, g, f.__name__, f.__defaults__, f.__closure__)
+            self.by_id[id(f)] = self.env[name] = numba.njit(error_model="numpy")(copy)
+        for g in self.globals.values():  # helpers calling helpers call the compiled ones
+            for k, v in list(g.items()):
+                if id(v) in self.by_id:
+                    g[k] = self.by_id[id(v)]
+        self.checked: set = set()
+
+    def used_by(self, sources: list) -> dict:
+        """The env for kernel source lines ``sources``, every helper they name (and those it calls) checked."""
+        import re
+
+        text = "\n".join(sources)
+        for name in self.python:
+            if name in self.checked or not re.search(rf"\b{name}\b", text):
+                continue
+            stack, order = [name], []  # callees before callers: a helper is wrapped only for its own sake
+            while stack:
+                h = stack.pop()
+                if h not in self.checked:
+                    self.checked.add(h)
+                    order.append(h)
+                    stack += [c for c in self.python[h].__code__.co_names if c in self.python]
+            for h in reversed(order):
+                self._check(h, self.python[h])
+        return self.env
+
+    def _check(self, name: str, f) -> None:
+        nb = self.numba
+        try:
+            self.env[name].compile((nb.float64,) * f.__code__.co_argcount)
+        except Exception:  # numba's refusals (TypingError, UnsupportedBytecodeError, ...) share no base class
+            args = ", ".join(f"a{k}" for k in range(f.__code__.co_argcount))
+            scope = {"objmode": nb.objmode, "_python": f}
+            exec(f"def {name}({args}):\n    with objmode(r='float64'):\n        r = _python({args})\n    return r\n",
+                 scope)  # noqa: S102 - a fixed wrapper around the table's own helper
+            wrapped = nb.njit(scope[name])
+            for g in self.globals.values():
+                for k, v in list(g.items()):
+                    if v is self.env[name]:
+                        g[k] = wrapped
+            self.env[name] = wrapped
+
+
+def _numba_templates(op: _ops.Op, n: int, arg) -> tuple:
+    """``(key, forward, derivs, runtime_arg)``: an op's Python templates (``Op.py``) for a node of ``n`` inputs named
+    ``x0``, ``x1``, ... and output ``r``; the constant parameter is the kernel variable ``arg_`` when the template
+    writes it unchanged (found by rendering it with two stand-in values), else baked into the key."""
+    names = [f"x{k}" for k in range(n)]
+
+    def render(a) -> tuple:
+        return op.py[0](names, a), tuple(op.py[1](names, "r", a))
+
+    def swap(texts: tuple, a: float) -> tuple:
+        t = _ops.literal(a)
+        return tuple(None if s is None else s.replace(t, _ARG) for s in texts)
+
+    first, second = render(_SENTINELS[0]), render(_SENTINELS[1])
+    fwd = swap((first[0],), _SENTINELS[0]) + swap(first[1], _SENTINELS[0])
+    passes = fwd == swap((second[0],), _SENTINELS[1]) + swap(second[1], _SENTINELS[1])
+    uses = any(s is not None and _ARG in s for s in fwd)
+    if passes and (arg is not None or not uses):
+        return (op, n, _ARG), fwd[0], fwd[1:], (0.0 if arg is None else float(arg))
+    baked = render(arg)
+    return (op, n, ("baked", arg)), baked[0], baked[1], 0.0
+
+
+def _array_form(f: Callable) -> Callable:
+    """A variadic op's ``forward(*inputs, arg)`` as a function of one array (the inputs, then the arg): the same
+    code object with its ``*a`` turned into a positional ``a``, so numba compiles the table's own loop."""
+    import inspect
+    import types
+
+    code = f.__code__
+    if not (code.co_flags & inspect.CO_VARARGS and code.co_argcount == 0 and not code.co_kwonlyargcount):
+        raise TypeError(f"{f!r} is not a function of *inputs only")
+    return types.FunctionType(code.replace(co_flags=code.co_flags & ~inspect.CO_VARARGS, co_argcount=1),
+                              f.__globals__, f.__name__, None, f.__closure__)
+
+
+def _python_derivs(op: _ops.Op, none_arg: bool) -> Callable:
+    """A variadic op's Python derivatives in the kernel's convention ``(x, out, arg, d)``, for object mode."""
+    derivs = op.derivs[0]
+
+    def fill(x, out, arg, d):
+        d[:] = derivs(tuple(x.tolist()), out, None if none_arg else arg)
+
+    return fill
+
+
+class _NumbaKernels:
+    """The process's numba interpreter: one code per node kind and a kernel pair (forward, backward) compiled for
+    every kind so far. Kinds: a fixed-arity op with its Python templates (``Op.py``) inlined as a branch, the arg a
+    kernel variable when the template writes it unchanged (else baked in: one kind per value); a variadic op (sum,
+    affine) as a loop over its inputs, its forward the table's own ``forward`` compiled on an array, its derivatives
+    1 (``derivs`` None), ``Op.nb`` when the table has that numba form, else ``derivs`` called in object mode. The
+    first kernel knows the first tape's kinds (quick to compile); the next one every op of the table, so a process
+    compiles at most two for built-in ops. A tape keeps the kernel it was built with (codes never change)."""
+
+    def __init__(self, numba, numpy) -> None:
+        self.numba, self.np = numba, numpy
+        self.helpers = _NumbaHelpers(numba)
+        self.env: dict = {}  # ("variadic", op, arg is None) -> (forward, derivs) compiled, or None
+        self.kinds: dict = {}  # key -> code
+        self.sources: list = []  # per code: (key, forward, derivs) for templates, (key, None, None) for variadic
+        self.kernel: tuple | None = None  # (forward, backward, number of codes it knows)
+        self.whole_table = False
+
+    def _add_table(self) -> None:
+        # every op of the table becomes a kind: after the first kernel (the first tape's kinds only, quick to
+        # compile), the second one serves any graph of built-in ops, so a process compiles at most two
+        self.whole_table = True
+        for op in list(_ops.OPS.values()):
+            if op.py is not None and op.arity in (1, 2):
+                self._add(*_numba_templates(op, op.arity, None if op.param is None else 1.0)[:3])
+            elif op.arity == -1 and self._variadic(op, op.param is None) is not None:
+                self._add((op, -1, op.param is None), None, None)
+
+    def _variadic(self, op: _ops.Op, none_arg: bool) -> tuple | None:
+        """``(forward, derivs)`` of a variadic op as compiled functions (derivs None: all 1), None if numba cannot."""
+        key = ("variadic", op, none_arg)
+        if key not in self.env:
+            nb = self.numba
+            try:
+                fwd = nb.njit(error_model="numpy", inline="always")(_array_form(op.forward))
+                fwd.compile((nb.float64[::1],))
+            except Exception:  # numba's refusals share no base class: this op has no numba form
+                self.env[key] = None
+                return None
+            form = getattr(op, "nb", None)  # Op.nb: the table's numba form of the derivatives, where it has one
+            if op.derivs[0] is None:
+                der = None
+            elif form is not None:
+                der = nb.njit(error_model="numpy", inline="always")(form)
+            else:
+                python = _python_derivs(op, none_arg)
+                scope = {"objmode": nb.objmode, "_python": python}
+                exec("def fill(x, out, arg, d):\n    with objmode():\n        _python(x, out, arg, d)\n",
+                     scope)  # noqa: S102 - a fixed wrapper around the table's own derivatives
+                der = nb.njit(scope["fill"])
+            self.env[key] = (fwd, der)
+        return self.env[key]
+
+    def _add(self, key, fwd: str | None, derivs: tuple | None) -> int:
+        code = self.kinds.get(key)
+        if code is None:
+            code = self.kinds[key] = len(self.sources)
+            self.sources.append((key, fwd, derivs))
+        return code
+
+    def code(self, op: _ops.Op, n: int, arg, name: str) -> tuple:
+        """``(code, runtime arg)`` of a node; CompileError for an op without a numba form."""
+        if op.arity == -1:
+            if self._variadic(op, arg is None) is None:
+                raise CompileError(f'compile({name}, backend="numba"): numba cannot compile the forward function of '
+                                   f'op {op.name!r}; use backend="python" or backend="numpy"')
+            return self._add((op, -1, arg is None), None, None), (0.0 if arg is None else float(arg))
+        if op.py is None:
+            raise CompileError(
+                f'compile({name}, backend="numba"): op {op.name!r} has no code templates (Op.py), so the numba '
+                'kernel cannot run it (ops made with define_op have none); use backend="python" or '
+                'backend="numpy", which call its forward and derivatives')
+        key, fwd, derivs, a = _numba_templates(op, n, arg)
+        return self._add(key, fwd, derivs), a
+
+    def compiled(self, name: str, first_new: int) -> tuple:
+        """The kernel pair for every code so far, compiled anew when kinds were added. Codes from ``first_new`` on
+        are the new ones of the tape being built: on a numba refusal they are named in the error and dropped."""
+        if self.kernel is None or self.kernel[2] < len(self.sources):
+            table = self.kernel is not None and not self.whole_table
+            try:
+                if table:
+                    self._add_table()
+                fwd, bwd = self._compile()
+            except Exception as e:  # numba's refusals (typing, lowering, bytecode) share no base class
+                self.whole_table = self.whole_table and not table
+                new = sorted({key[0].name for key, _f, _d in self.sources[first_new:]})
+                del self.sources[first_new:]
+                for key in [k for k, c in self.kinds.items() if c >= first_new]:
+                    del self.kinds[key]
+                reason = (str(e).strip().splitlines() or [""])[0][:200]
+                raise CompileError(
+                    f'compile({name}, backend="numba"): numba could not compile the kernel for op(s) '
+                    f"{', '.join(new) or '(none new)'} ({type(e).__name__}: {reason}); use backend=\"python\" or "
+                    'backend="numpy"') from None
+            self.kernel = (fwd, bwd, len(self.sources))
+        return self.kernel[0], self.kernel[1]
+
+    def _compile(self) -> tuple:
+        """Generate and compile the interpreter: one branch per code (templates inlined, variadic ops as loops)."""
+        fl = ["def forward(V, code, out, ptr, I, A, buf):",
+              "    for e in range(code.shape[0]):",
+              f"        k = code[e]\n        p = ptr[e]\n        {_ARG} = A[e]"]
+        bl = ["def backward(V, G, code, out, ptr, I, A, order, needs, buf, dbuf):",
+              "    for j in range(order.shape[0]):",
+              f"        e = order[j]\n        k = code[e]\n        p = ptr[e]\n        {_ARG} = A[e]",
+              "        o = out[e]\n        g = G[o]\n        r = V[o]"]
+        gather = ["            m = ptr[e + 1] - p", "            for q in range(m):",
+                  "                buf[q] = V[I[p + q]]"]
+        env: dict = {}
+        for c, (key, fwd, derivs) in enumerate(self.sources):
+            head = f"        {'if' if c == 0 else 'elif'} k == {c}:"
+            if key[1] == -1:
+                f, d = self._variadic(key[0], key[2])
+                env[f"_F{c}"] = f
+                fl += [head, *gather, f"            buf[m] = {_ARG}", f"            V[out[e]] = _F{c}(buf[:m + 1])"]
+                if d is None:
+                    bl += [head, "            for q in range(ptr[e + 1] - p):", "                i = I[p + q]",
+                           "                if needs[i]: G[i] += g"]
+                else:
+                    env[f"_D{c}"] = d
+                    bl += [head, *gather, f"            _D{c}(buf[:m], r, {_ARG}, dbuf[:m])",
+                           "            for q in range(m):", "                i = I[p + q]",
+                           "                if needs[i]: G[i] += g * dbuf[q]"]
+                continue
+            n = key[1]
+            loads = [f"            x{i} = V[I[p + {i}]]" for i in range(n)]
+            fl += [head, *loads, f"            V[out[e]] = {fwd}"]
+            bl += [head, *loads]
+            for i, d in enumerate(derivs):
+                term = "g" if d is None else f"g * ({d})"
+                bl += [f"            i = I[p + {i}]", f"            if needs[i]: G[i] += {term}"]
+        finite = ["    for s in range({0}.shape[0]):", "        if not math_isfinite({0}[s]):",
+                  "            return False", "    return True"]
+        source = "\n".join(fl + [f.format("V") for f in finite] + bl + [f.format("G") for f in finite]) + "\n"
+        env.update(self.helpers.used_by([source]))
+        exec(builtins.compile(source, "<autograd_core.compile numba kernel>", "exec"), env)  # noqa: S102
+        nb = self.numba
+        f64, i64 = nb.float64[::1], nb.int64[::1]
+        fwd = nb.njit(nb.boolean(f64, i64, i64, i64, i64, f64, f64), error_model="numpy")(env["forward"])
+        bwd = nb.njit(nb.boolean(f64, f64, i64, i64, i64, i64, f64, i64, nb.uint8[::1], f64, f64),
+                      error_model="numpy")(env["backward"])
+        return fwd, bwd
+
+
+def _numba_kernels() -> _NumbaKernels:
+    with _numba_lock:
+        if not _numba_state:
+            _numba_state.append(_NumbaKernels(*_import_numba()))
+        return _numba_state[0]
+
+
+def _numba_codes(tape: _Tape, name: str) -> tuple:
+    """Codes and runtime args of the tape's nodes, and the kernel that knows them (compiled before graph mode's
+    backward runs, so a refusal leaves no gradient written)."""
+    state = _numba_kernels()
+    with _numba_lock:
+        first_new = len(state.sources)
+        try:
+            codes = [state.code(op, len(ins), arg, name) for _o, op, ins, arg in tape.forward]
+        except CompileError:
+            del state.sources[first_new:]
+            for key in [k for k, c in state.kinds.items() if c >= first_new]:
+                del state.kinds[key]
+            raise
+        fwd, bwd = state.compiled(name, first_new)
+    return codes, fwd, bwd
+
+
+def _numba_backend(tape: _Tape, codes: list, fwd: Callable, bwd: Callable) -> Callable:
+    """The tape as op-code arrays replayed by the process's njit interpreter; guards checked between forward and
+    backward; a non-finite number falls back to the Python replay (which raises what graph mode raises)."""
+    np = _numba_kernels().np
+    n, out_slot, guards = tape.n, tape.out, tape.guards
+    entry = {o: e for e, (o, _op, _ins, _arg) in enumerate(tape.forward)}
+    code = np.array([c for c, _a in codes], dtype=np.int64)
+    args = np.array([a for _c, a in codes], dtype=np.float64)
+    outs = np.array([o for o, _op, _ins, _arg in tape.forward], dtype=np.int64)
+    sizes = [len(ins) for _o, _op, ins, _arg in tape.forward]
+    ptr = np.zeros(len(sizes) + 1, dtype=np.int64)  # node e's inputs are I[ptr[e]:ptr[e + 1]]
+    ptr[1:] = np.cumsum(sizes)
+    width = 1 + max([k for k in sizes], default=0)  # scratch for a variadic node's inputs (and its arg)
+    I = np.array([i for _o, _op, ins, _arg in tape.forward for i in ins], dtype=np.int64)  # noqa: E741
+    order = np.array([entry[o] for o, _op, _ins, _arg in tape.backward if tape.needs[o]], dtype=np.int64)
+    needs = np.array(tape.needs, dtype=np.uint8)
+    in_slots = np.array([s for s, _ in tape.inputs], dtype=np.int64)
+    in_index = np.array([i for _, i in tape.inputs], dtype=np.int64)
+    const_slots = np.array([s for s, _ in tape.consts], dtype=np.int64)
+    const_vals = np.array([c for _, c in tape.consts], dtype=np.float64)
+    p_slots = np.array(tape.param_slots, dtype=np.int64)
+    root_is_param = out_slot in set(tape.param_slots)
+    aux = np.array(tape.aux, dtype=np.int64)
+    spare = _Tape()  # what the Python fallback is built from, on first need (the tape would be a cycle via run)
+    for field in _Tape.__slots__:
+        if field != "run" and hasattr(tape, field):
+            setattr(spare, field, getattr(tape, field))
+    fallback: list = [spare]
+
+    def python_replay(A, P):
+        if type(fallback[0]) is _Tape:
+            t = fallback[0]
+            fallback[0] = _generate(t) if t.n <= MAX_GENERATED else _interpreter(t)
+        return fallback[0](A, P)
+
+    def run(A, P):
+        V = np.zeros(n)
+        if len(in_slots):
+            V[in_slots] = np.array(A, dtype=np.float64)[in_index]
+        V[const_slots] = const_vals
+        if P:
+            V[p_slots] = [p.data for p in P]
+        buf = np.empty(width)
+        if not fwd(V, code, outs, ptr, I, args, buf):
+            return python_replay(A, P)
+        if guards and not _guards_hold(guards, V):
+            return _FAIL
+        G = np.zeros(n)
+        if P:
+            G[p_slots] = [0.0 if g is None else g for g in [p.grad for p in P]]
+        if root_is_param:
+            G[out_slot] += 1.0
+        else:
+            G[out_slot] = 1.0
+        if not bwd(V, G, code, outs, ptr, I, args, order, needs, buf, np.empty(width)):
+            return python_replay(A, P)
+        if P:
+            for p, gp in zip(P, G[p_slots].tolist()):
+                p.grad = gp
+        return V.item(out_slot), V[aux].tolist()
+
+    return run
+
+
 # --------------------------------------------------------------------------------------------- compile
 class Compiled:
     """A compiled ``f``: call it like ``f``; it returns a float and accumulates the parameters' ``.grad``.
@@ -615,14 +982,16 @@ class Compiled:
                  has_aux: bool = False) -> None:
         if not callable(f):
             raise TypeError(f"compile: f must be callable, got {type(f).__name__} {f!r:.60}")
-        if backend not in ("python", "numpy", "interpret"):
-            raise ValueError(f"compile: backend must be 'python', 'numpy' or 'interpret', got {backend!r}")
+        if backend not in ("python", "numpy", "interpret", "numba"):
+            raise ValueError(f"compile: backend must be 'python', 'numpy', 'numba' or 'interpret', got {backend!r}")
         if backend == "numpy":
             try:
                 import numpy  # noqa: F401
             except ImportError:
                 raise ImportError("compile(backend='numpy') needs numpy: pip install numpy (or use the default "
                                   "backend='python', which has no dependency)") from None
+        if backend == "numba":
+            _import_numba()
         self.f, self.backend, self.max_tapes = f, backend, max_tapes
         if isinstance(static_argnums, int):
             static_argnums = (static_argnums,)
@@ -709,8 +1078,10 @@ class Compiled:
         if trace.error is not None:
             raise CompileError(trace.error)
         out, aux = self._split(out)
-        self.traces += 1
         tape, weak = _lower(out, trace.guards, leaves, value_params, aux)
+        if self.backend == "numba":
+            kernel = _numba_codes(tape, self.name)  # before graph mode's backward: a refusal writes no gradient
+        self.traces += 1
         result = (out.data, [a.data for a in aux]) if self.has_aux else out.data
         _graph_backward(out)  # the first call is graph mode: its errors and its gradients
         del out, values, trace, leaves, aux
@@ -723,6 +1094,8 @@ class Compiled:
             tape.run = _generate(tape)
             if getattr(tape, "python", None) is None:
                 tape.backend = "interpret"  # Python's compiler refused the generated code (too deep)
+        elif self.backend == "numba":
+            tape.run = _numba_backend(tape, *kernel)
         else:
             tape.run = _numpy_backend(tape, _generate(tape) if tape.n <= MAX_GENERATED else _interpreter(tape))
         tapes = self._cache.setdefault(key, [])
@@ -794,8 +1167,10 @@ def compile(f: Callable | None = None, *, backend: str = "python", max_tapes: in
     (targets, labels: data a loss refuses as Values) reach ``f`` unchanged and select a tape by their value
     (max_tapes of them per structure, then graph mode). With ``has_aux=True``, ``f`` returns ``(loss, aux)``, aux a
     Value or a list of Values computed alongside (scores for an accuracy, ...), and ``step`` returns
-    ``(loss, [floats])``: values to look at without a guard. Usable as ``@compile`` or
-    ``@compile(backend="numpy")``. See the module docstring for backends, guards and limits.
+    ``(loss, [floats])``: values to look at without a guard. ``backend`` is ``"python"`` (no dependency,
+    bit-identical), ``"interpret"``, ``"numpy"`` (within 1e-12) or ``"numba"`` (bit-identical, compiled; its first
+    call compiles a kernel). Usable as ``@compile`` or ``@compile(backend="numpy")``. See the module docstring for
+    backends, guards and limits.
     """
     if f is None:
         return lambda g: Compiled(g, backend, max_tapes, static_argnums, has_aux)

@@ -135,18 +135,22 @@ class Op:
             ``forward(np, M, arg) -> (K,)`` for the inputs of K nodes as the columns of ``M`` (K x n) and
             ``derivs(np, M, out, arg)`` the local derivatives as an array broadcastable to (K, n), or ``None`` when
             all are 1. Without it, the numpy backend calls ``forward``/``derivs`` node by node.
+        nb: optional numba form of a variadic op's local derivatives for compile's numba backend:
+            ``nb(x, out, arg, d)`` writes d out / d x_k into ``d[k]`` for the inputs ``x`` (a sequence), in plain
+            float arithmetic numba compiles; without it the numba kernel calls ``derivs`` in object mode (slow).
     """
 
     __slots__ = ("name", "arity", "forward", "derivs", "param", "domains", "param_domain", "explainer", "symbol",
                  "notation", "exponent", "interval", "sympy", "smooth", "kinks", "doc", "builtin", "counts", "py",
-                 "np")
+                 "np", "nb")
 
     def __init__(self, name: str, arity: int, forward: Callable[..., float], derivs: tuple, *,
                  param: str | None = None, domains: tuple | None = None, param_domain: Domain = REALS,
                  explainer: Callable | None = None, symbol: str | None = None, notation: str = "call",
                  exponent=None, interval: Callable | None = None, sympy: Callable | None = None,
                  smooth: bool = True, kinks: tuple = (), doc: str = "", builtin: bool = False,
-                 counts: tuple = (1, 1), py: tuple | None = None, np: tuple | None = None) -> None:
+                 counts: tuple = (1, 1), py: tuple | None = None, np: tuple | None = None,
+                 nb: Callable | None = None) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"define_op: name must be an identifier such as 'my_sin', got {name!r}")
         if arity not in (-1, 1, 2):
@@ -162,7 +166,7 @@ class Op:
         self.symbol, self.notation, self.exponent, self.interval = symbol, notation, exponent, interval
         self.sympy, self.smooth, self.kinks, self.doc, self.builtin = sympy, smooth, kinks, doc, builtin
         self.counts = counts
-        self.py, self.np = py, np
+        self.py, self.np, self.nb = py, np, nb
 
     def takes(self, n: int) -> bool:
         """Whether the op takes ``n`` inputs (its arity, or for a variadic op one of its :attr:`counts`)."""
@@ -808,6 +812,18 @@ VPOW.py = _py("_pow_f({x}, {y})", "{y} * _powf({x}, {y} - 1.0)", '_out_log_base(
 SUM.py, SUM.np = (_py_sum, lambda xs, out, a: (None,) * len(xs)), (lambda np, M, a: a + M.sum(axis=1),
                                                                    lambda np, M, out, a: None)
 AFFINE.py, AFFINE.np = (_py_affine, _py_affine_d), (_np_affine, _np_affine_d)
+
+
+def _nb_affine_d(x, out, arg, d):
+    # _affine_d into the sequence d (compile's numba backend): d/db = 1, d/dw_k = x_k, d/dx_k = w_k
+    n = (len(x) - 1) >> 1
+    d[0] = 1.0
+    for k in range(1, n + 1):
+        d[k] = x[k + n]
+        d[k + n] = x[k]
+
+
+AFFINE.nb = _nb_affine_d
 NEG.py, NEG.np = _py("-{x}", "-1.0"), (lambda np, M, a: -M[:, 0], lambda np, M, out, a: np.array([[-1.0]]))
 ABS.py = _py("abs({x})", "(1.0 if {x} > 0 else (-1.0 if {x} < 0 else _nan_or({x}, 0.0)))")
 POW.py = _py("_pow_f({x}, {a})", "_dpow({x}, {out}, {a})")

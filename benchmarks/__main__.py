@@ -11,7 +11,8 @@ Same inputs for everyone:
    (``benchmarks.engine.run``);
 4. each contender in its own process (``benchmarks.contenders.run_all``, one subprocess per workload and engine,
    gc on, medians): micrograd's demo step on our graph mode, micrograd's demo code unchanged on our Value,
-   ``compile`` (pure Python and numpy), micrograd, the microgpt-design engine, PyTorch 0-d and batched numpy; and a
+   ``compile`` (pure Python, numpy and numba; numba's row is skipped with a note where numba is not installed),
+   micrograd, the microgpt-design engine, PyTorch 0-d and batched numpy; and a
    microgpt-style GPT step, the same user code on our Value and on the microgpt-design engine. The issue-11 targets
    (graph mode >= 50x micrograd and >= 25x PyTorch, GPT >= 1.5x the microgpt design, compile >= 300x / >= 1,000x
    micrograd, first compiled call <= 2 s) are judged on these figures, all from the same run.
@@ -262,6 +263,7 @@ def markdown(results: dict) -> str:
 
 _LABELS = {"ours": "autograd-core, graph mode (`nn`)", "ours-user": "autograd-core, micrograd's demo code unchanged",
            "compiled": "autograd-core, `compile` (pure Python)", "compiled-numpy": "autograd-core, `compile` (numpy)",
+           "compiled-numba": "autograd-core, `compile` (numba; first call compiles its kernel)",
            "micrograd": "micrograd 0.1.0", "microgpt": "microgpt-design engine (written here)",
            "torch": "PyTorch 0-d float64", "numpy": "batched numpy matrices (the limit)"}
 

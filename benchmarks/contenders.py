@@ -9,7 +9,8 @@ Workloads:
 * ``demo``: micrograd's demo training step (``MLP(2, [16, 16, 1])`` from micrograd's initial weights, 100 two-moons
   points, hinge loss + ``1e-4 Σ p²``, SGD with ``1 - 0.9 k / 100``).
   Engines: ``ours`` (``nn``, graph mode), ``ours-user`` (micrograd's own demo code, unchanged, on our ``Value``),
-  ``compiled`` / ``compiled-numpy`` (``autograd_core.compile`` of the loss, SGD outside), ``micrograd``,
+  ``compiled`` / ``compiled-numpy`` / ``compiled-numba`` (``autograd_core.compile`` of the loss with that backend,
+  SGD outside; numba's row is skipped with a note where numba is not installed), ``micrograd``,
   ``microgpt`` (the same unchanged user code on :class:`MicroValue`), ``torch`` (0-d float64 tensors),
   ``numpy`` (the same step as batched matrices: the limit row).
 * ``gpt``: a microgpt-style GPT training step (:func:`gpt_step`), unchanged user code on ``ours`` and ``microgpt``.
@@ -32,7 +33,8 @@ __all__ = ["MicroValue", "ENGINES", "gpt_model", "gpt_step", "run_one", "run_all
 ALPHA = 1e-4
 SEED = 1337
 DATA_SEED = 1337
-ENGINES = {"demo": ("ours", "ours-user", "compiled", "compiled-numpy", "micrograd", "microgpt", "torch", "numpy"),
+ENGINES = {"demo": ("ours", "ours-user", "compiled", "compiled-numpy", "compiled-numba", "micrograd", "microgpt",
+                     "torch", "numpy"),
            "gpt": ("ours", "microgpt")}
 
 
@@ -196,7 +198,8 @@ def _demo(engine: str):
         return step
     from autograd_core.compile import compile as ag_compile
 
-    compiled = ag_compile(loss, backend="numpy" if engine == "compiled-numpy" else "python")
+    backend = {"compiled-numpy": "numpy", "compiled-numba": "numba"}.get(engine, "python")
+    compiled = ag_compile(loss, backend=backend)
 
     def compiled_step(k):
         opt.zero_grad()
@@ -401,7 +404,7 @@ def run_all(steps: int = 9, gpt_steps: int = 5, engines: dict | None = None, log
             n = steps if workload == "demo" else gpt_steps
             if engine in ("micrograd", "torch"):
                 n = max(1, n // 3)  # a second per step: fewer steps, the same median
-            elif engine in ("compiled", "compiled-numpy", "numpy"):
+            elif engine in ("compiled", "compiled-numpy", "compiled-numba", "numpy"):
                 n = 5 * n  # milliseconds per step: more steps for a stable median
             cmd = [sys.executable, "-m", "benchmarks.contenders", workload, engine, "--steps", str(n)]
             done = subprocess.run(cmd, capture_output=True, text=True)

@@ -16,8 +16,14 @@ from autograd_core import Value
 from autograd_core.compile import MAX_TAPES, CompileError, compile
 from autograd_core.testing import expressions_and_inputs
 
-BIT_BACKENDS = ("python", "interpret")
+BIT_BACKENDS = ("python", "interpret", "numba")  # numba: the same float operations, compiled (importorskip'ped)
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile
+
+
+def _needs(backend: str) -> None:
+    """Skip a backend whose package is missing (numpy, numba: extras)."""
+    if backend in ("numpy", "numba"):
+        pytest.importorskip(backend)
 
 
 def _graph_mode(f, args, params):
@@ -59,6 +65,7 @@ def _split(expr, inputs):
 @given(pair=expressions_and_inputs(n_vars=3), new=st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3),
        scale=st.floats(0.5, 1.5))
 def test_replay_with_new_inputs_is_bit_identical_to_graph_mode(backend, pair, new, scale):
+    _needs(backend)
     expr, inputs = pair
     f, params, args = _split(expr, inputs)
     step = compile(f, backend=backend)
@@ -108,10 +115,9 @@ def _mlp_loss():
     return loss, params
 
 
-@pytest.mark.parametrize("backend", ("python", "interpret", "numpy"))
+@pytest.mark.parametrize("backend", ("python", "interpret", "numpy", "numba"))
 def test_a_network_step_replays_graph_mode(backend):
-    if backend == "numpy":
-        pytest.importorskip("numpy")
+    _needs(backend)
     loss, params = _mlp_loss()
     X1 = [[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]]
     X2 = [[-0.5, 1.0], [0.1, -0.2], [0.7, 0.7]]
@@ -126,9 +132,11 @@ def test_a_network_step_replays_graph_mode(backend):
     assert step.traces == 1 and step.replays == 2
 
 
-def test_gradients_accumulate_like_leaves_and_none_counts_as_zero():
+@pytest.mark.parametrize("backend", ("python", "numba"))
+def test_gradients_accumulate_like_leaves_and_none_counts_as_zero(backend):
+    _needs(backend)
     w = Value(2.0)
-    step = compile(lambda x: w * x)
+    step = compile(lambda x: w * x, backend=backend)
     w.grad = None
     step(3.0)
     assert w.grad == 3.0
@@ -136,9 +144,11 @@ def test_gradients_accumulate_like_leaves_and_none_counts_as_zero():
     assert w.grad == 7.0  # leaves accumulate until zeroed, as with backward
 
 
-def test_branches_inside_ops_need_no_retrace():
+@pytest.mark.parametrize("backend", ("python", "numba"))
+def test_branches_inside_ops_need_no_retrace(backend):
+    _needs(backend)
     w = Value(1.0)
-    step = compile(lambda x: (w * x).relu() + abs(w * x) + (w * x).step() + (w * x).leaky_relu(0.1))
+    step = compile(lambda x: (w * x).relu() + abs(w * x) + (w * x).step() + (w * x).leaky_relu(0.1), backend=backend)
     for x in (2.0, -2.0, 0.5, -0.5):
         w.grad = 0.0
         got = step(x)
@@ -148,14 +158,16 @@ def test_branches_inside_ops_need_no_retrace():
     assert step.traces == 1
 
 
-def test_a_comparison_is_a_guard_and_each_outcome_gets_its_tape():
+@pytest.mark.parametrize("backend", ("python", "numba"))
+def test_a_comparison_is_a_guard_and_each_outcome_gets_its_tape(backend):
+    _needs(backend)
     w = Value(0.5)
 
     def f(x):
         h = w * x
         return h * 3.0 if h > 0 else (h * h).exp()
 
-    step = compile(f)
+    step = compile(f, backend=backend)
     for x in (1.0, -1.0, 2.0, -2.0, 3.0):
         got = _compiled(step, (x,), [w])
         assert got == _graph_mode(f, (Value(x),), [w])
@@ -163,12 +175,14 @@ def test_a_comparison_is_a_guard_and_each_outcome_gets_its_tape():
     assert all(kind == "compare" for t in step.tapes() for kind, _ in t["guards"])
 
 
-def test_a_data_read_is_a_guard_never_a_stale_constant():
+@pytest.mark.parametrize("backend", ("python", "numba"))
+def test_a_data_read_is_a_guard_never_a_stale_constant(backend):
+    _needs(backend)
     def softmax_loss(xs):
         m = max(v.data for v in xs)  # microgpt's shift: the tape must not keep the traced m
         return ag.log(ag.sum([(v - m).exp() for v in xs]))
 
-    step = compile(softmax_loss, max_tapes=100)
+    step = compile(softmax_loss, max_tapes=100, backend=backend)
     for xs in ([1.0, 2.0, 3.0], [1.0, 5.0, 3.0], [1.0, 2.0, 3.0]):
         assert step(xs) == softmax_loss([Value(x) for x in xs]).data
     assert step.traces == 2 and step.replays == 1  # the third call matches the first tape's guards
@@ -195,9 +209,11 @@ def test_too_many_retraces_fall_back_to_graph_mode_with_a_warning():
     assert step.traces == 3
 
 
-def test_tapes_are_cached_per_argument_structure():
+@pytest.mark.parametrize("backend", ("python", "numba"))
+def test_tapes_are_cached_per_argument_structure(backend):
+    _needs(backend)
     w = Value(1.5)
-    step = compile(lambda xs: ag.sum([w * x for x in xs]))
+    step = compile(lambda xs: ag.sum([w * x for x in xs]), backend=backend)
     assert step([1.0, 2.0]) == 4.5
     assert step([1.0, 2.0, 3.0]) == 9.0
     assert step([2.0, 2.0]) == 6.0
@@ -218,9 +234,11 @@ def test_side_effects_run_at_trace_time_only():
     assert len(calls) == 1
 
 
-def test_domain_errors_are_graph_modes():
+@pytest.mark.parametrize("backend", ("python", "numba"))
+def test_domain_errors_are_graph_modes(backend):
+    _needs(backend)
     w = Value(1.0)
-    step = compile(lambda x: (w * x).log())
+    step = compile(lambda x: (w * x).log(), backend=backend)
     step(2.0)
     with pytest.raises(ValueError, match="log"):
         step(-2.0)
@@ -317,10 +335,9 @@ def test_an_expression_too_deep_for_python_s_compiler_is_interpreted():
     assert step.replays == 1
 
 
-@pytest.mark.parametrize("backend", ("python", "interpret", "numpy"))
+@pytest.mark.parametrize("backend", ("python", "interpret", "numpy", "numba"))
 def test_a_guard_on_a_value_outside_the_output_s_graph(backend):
-    if backend == "numpy":
-        pytest.importorskip("numpy")
+    _needs(backend)
     w = Value(2.0)
 
     def f(x):
@@ -348,10 +365,9 @@ def test_other_backends_call_custom_ops(backend):
         assert _close(got[0], want[0]) and _close(got[1][0], want[1][0])
 
 
-@pytest.mark.parametrize("backend", ("python", "interpret", "numpy"))
+@pytest.mark.parametrize("backend", ("python", "interpret", "numpy", "numba"))
 def test_aux_values_come_back_as_floats_without_a_guard(backend):
-    if backend == "numpy":
-        pytest.importorskip("numpy")
+    _needs(backend)
     w = Value(0.5)
 
     def f(xs):
@@ -367,3 +383,102 @@ def test_aux_values_come_back_as_floats_without_a_guard(backend):
     assert step.traces == 1
     with pytest.raises(CompileError, match="has_aux"):
         compile(lambda x: w * x, has_aux=True)(1.0)
+
+
+# --------------------------------------------------------------------------------------------- numba backend
+def test_numba_refuses_an_op_without_templates_before_writing_any_gradient():
+    pytest.importorskip("numba")
+    my_cube = ag.define_op("compile_test_cube_nb", lambda x: x ** 3, [lambda x, out: 3.0 * x * x], replace=True)
+    w = Value(1.5)
+    w.grad = 0.25
+    step = compile(lambda x: ag.apply(my_cube, w * x), backend="numba")
+    with pytest.raises(CompileError, match=r"compile_test_cube_nb.*backend=\"python\"") as caught:
+        step(2.0)
+    assert "numba" in str(caught.value) and w.grad == 0.25 and step.traces == 0  # nothing changed by the refusal
+    assert compile(lambda x: ag.apply(my_cube, w * x), backend="python")(2.0) == pytest.approx(27.0)
+
+
+def test_numba_missing_names_the_extra(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "numba", None)  # an import of numba now raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "autograd-core\[numba\]"'):
+        compile(lambda x: x * 2.0, backend="numba")
+
+
+def test_numba_replays_every_op_of_the_table_bit_for_bit():
+    pytest.importorskip("numba")
+    ops = [op for op in ag.OPS.values() if op.builtin and op.arity != -1]
+    w = Value(0.7)
+
+    def f(xs):
+        h = [w * x for x in xs]
+        terms = [ag.apply(op, *([abs(h[0]) + 0.5, abs(h[1]) + 0.25][:op.arity]), **({} if op.param is None else
+                 {"arg": 0.5})) for op in ops]
+        return ag.sum(terms, start=0.125) + ag.affine(w, [h[0], h[1]], [h[1], w])
+
+    step = compile(f, backend="numba")
+    for xs in ([0.5, 1.5], [1.25, -0.75], [-2.0, 0.3]):
+        got = _compiled(step, (xs,), [w])
+        want = _graph_mode(f, ([Value(x) for x in xs],), [w])
+        assert _same_bits(got[0], want[0]) and _same_bits(got[1][0], want[1][0])
+    assert step.traces == 1 and step.tapes()[0]["backend"] == "numba"
+
+
+def test_numba_non_finite_values_fall_back_to_python_and_errors_are_graph_modes():
+    pytest.importorskip("numba")
+    w = Value(1.0)
+    step = compile(lambda x: (w * x).sqrt() + (w * x).exp(), backend="numba")
+    _compiled(step, (4.0,), [w])
+    got = _compiled(step, (0.0,), [w])  # d sqrt at 0 is inf (times x = 0: nan): graph mode's, via the Python replay
+    want = _graph_mode(lambda v: (w * v).sqrt() + (w * v).exp(), (Value(0.0),), [w])
+    assert _same_bits(got[0], want[0]) and _same_bits(got[1][0], want[1][0]) and got[1][0] != got[1][0]
+    with pytest.raises(OverflowError):
+        step(1000.0)  # exp overflows: numba gives inf, the Python replay raises, graph mode explains
+    with pytest.raises(ValueError, match="sqrt"):
+        step(-1.0)
+    assert step(1.0) == pytest.approx(1.0 + math.e)
+
+
+def test_numba_frees_its_tapes_by_reference_counting():
+    pytest.importorskip("numba")
+    w = Value(2.0)
+    step = compile(lambda x: (w * x + 1.0) * 3.0, backend="numba")
+    assert step(1.0) == 9.0 and step(2.0) == 15.0 and step.tapes()[0]["parameters"] == 1
+    ref = weakref.ref(step)
+    gc.disable()
+    try:
+        del step
+        assert ref() is None  # no cycle through the kernel's closures or the lazy Python fallback
+    finally:
+        gc.enable()
+
+
+def _sum_of_squares(*a):
+    # a variadic forward outside the table: start + x_0^2 + x_1^2 + ... left to right (the arg last, as the table's)
+    s = a[-1]
+    for k in range(len(a) - 1):
+        s += a[k] * a[k]
+    return s
+
+
+def test_numba_runs_ops_outside_the_table_by_their_own_forms():
+    pytest.importorskip("numba")
+    from autograd_core.ops import Op, literal
+
+    # a template that computes with its arg when it is generated: each arg value is a kind of its own
+    scaled = Op("compile_test_scaled", 1, lambda x, c: x * (2.0 * c), (lambda x, out, c: 2.0 * c,), param="c",
+                py=(lambda xs, c: f"{xs[0]} * {literal(2.0 * c)}", lambda xs, out, c: (literal(2.0 * c),)))
+    # a variadic op without a numba form of its derivatives: its forward compiled, its derivs in object mode
+    squares = Op("compile_test_squares", -1, _sum_of_squares, (lambda xs, out, a: tuple(2.0 * x for x in xs),),
+                 param="start")
+    w, b = Value(0.75), Value(-0.5)
+
+    def f(xs):
+        hs = [w * x + b for x in xs]
+        return ag.apply(squares, *hs, ag.apply(scaled, hs[0], arg=1.5), arg=0.25) + ag.apply(scaled, w, arg=-3.0)
+
+    step = compile(f, backend="numba")
+    for xs in ([1.0, 2.0, -1.0], [0.5, -0.25, 3.0], [2.0, 2.0, 2.0]):
+        got = _compiled(step, (xs,), [w, b])
+        want = _graph_mode(f, ([Value(x) for x in xs],), [w, b])
+        assert _same_bits(got[0], want[0]) and all(_same_bits(a, c) for a, c in zip(got[1], want[1]))
+    assert step.traces == 1
