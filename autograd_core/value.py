@@ -507,16 +507,19 @@ def _link(v: Value, op: _ops.Op | None, parents: tuple) -> None:
         v.left, v.right = parents
 
 
-def _make(op: _ops.Op, data: float, parents: tuple, arg) -> Value:
+def _make(op: _ops.Op, data: float, left: Value | None, right, arg) -> Value:
     # Node construction when some switch may be on (no_grad, scope, anomaly) in some thread: read this thread's.
+    # left/right as the slots hold them: (x, None) unary, (x, y) binary, (None, parents) variadic.
     grad_enabled, anomaly, scope = _state.mode
     if anomaly and not (data - data == 0.0):
-        raise forward_anomaly(op, parents, arg, data)
+        raise forward_anomaly(op, right if left is None else (left,) if right is None else (left, right), arg, data)
     v = _new(Value)
     v.data = data
     v.grad = 0.0
     if grad_enabled:
-        _link(v, op, parents)
+        v.op_entry = op
+        v.left = left
+        v.right = right
         v.arg = arg
     else:
         v.op_entry = v.left = v.right = v.arg = None
@@ -539,7 +542,7 @@ def _apply1(op: _ops.Op, x: Value, arg) -> Value:
         v.right = v._meta = None
         v.arg = arg
         return v
-    return _make(op, data, (x,), arg)
+    return _make(op, data, x, None, arg)
 
 
 def _apply2(op: _ops.Op, x: Value, y: Value) -> Value:
@@ -556,7 +559,7 @@ def _apply2(op: _ops.Op, x: Value, y: Value) -> Value:
         v.right = y
         v.arg = v._meta = None
         return v
-    return _make(op, data, (x, y), None)
+    return _make(op, data, x, y, None)
 
 
 def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | None = None):
@@ -595,12 +598,13 @@ def apply(op: Union[_ops.Op, str], *inputs: Union[Value, Number], arg: Number | 
         data = op.forward(*[p.data for p in parents], arg)
     except _MATH_ERRORS as e:
         raise domain_error(op, parents, arg, e, _state.mode[_sw.ANOMALY]) from None
+    # left here: a variadic op (its parents as one tuple) or a binary op with a parameter
+    left, right = (None, parents) if op.arity == -1 else parents
     if _plain:
         v = _new(Value)
-        v.data, v.grad, v.arg, v._meta = data, 0.0, arg, None
-        _link(v, op, parents)
+        v.data, v.grad, v.op_entry, v.left, v.right, v.arg, v._meta = data, 0.0, op, left, right, arg, None
         return v
-    return _make(op, data, parents, arg)
+    return _make(op, data, left, right, arg)
 
 
 def _lift_or_raise(x: object, where: str) -> Value:
@@ -634,7 +638,7 @@ def sum(values: Iterable[Union[Value, Number]], start: Union[Value, Number] = 0.
         v = _new(Value)
         v.data, v.grad, v.op_entry, v.left, v.right, v.arg, v._meta = s, 0.0, _SUM, None, items, const, None
         return v
-    return _make(_SUM, s, items, const)
+    return _make(_SUM, s, None, items, const)
 
 
 def affine(bias: Union[Value, Number], weights: Iterable, inputs: Iterable):
@@ -659,7 +663,7 @@ def affine(bias: Union[Value, Number], weights: Iterable, inputs: Iterable):
         v = _new(Value)
         v.data, v.grad, v.op_entry, v.left, v.right, v.arg, v._meta = s, 0.0, _AFFINE, None, items, None, None
         return v
-    return _make(_AFFINE, s, items, None)
+    return _make(_AFFINE, s, None, items, None)
 
 
 # Dual functions: a Value in, a recorded Value out; plain numbers in, a float out. Custom ops write their local

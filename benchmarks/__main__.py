@@ -10,7 +10,8 @@ Same inputs for everyone:
 3. build + backward cost per op node and memory per op node against micrograd, and a chain of 10^4 vs 10^6 nodes
    (``benchmarks.engine.run``);
 4. each contender in its own process (``benchmarks.contenders.run_all``, one subprocess per workload and engine,
-   gc on, medians): micrograd's demo step on our graph mode, micrograd's demo code unchanged on our Value,
+   gc on, medians; three rounds, interleaved, each contender's figure from its median round): micrograd's demo
+   step on our graph mode, micrograd's demo code unchanged on our Value,
    ``compile`` (pure Python, numpy and numba; numba's row is skipped with a note where numba is not installed),
    micrograd, the microgpt-design engine, PyTorch 0-d and batched numpy; and a
    microgpt-style GPT step, the same user code on our Value and on the microgpt-design engine. The issue-11 targets
@@ -117,7 +118,7 @@ def measure(quick: bool = False, steps: int | None = None, torch_steps: int | No
         _log(f"micrograd's demo step: autograd-core vs PyTorch 0-d tensors, {torch_steps} steps ...")
         torch = peers.run(X, y, steps=torch_steps, seed=peers.SEED, log=_log)
         _log("each contender in its own process: micrograd's demo step and a microgpt-style GPT step ...")
-        processes = contenders.run_all(steps=2 if quick else 9, gpt_steps=1 if quick else 5, log=_log)
+        processes = contenders.run_all(steps=2 if quick else 15, gpt_steps=1 if quick else 21, log=_log)
         _log("engine: build + backward per node, memory per node, chains ...")
         if quick:
             eng = engine.run(repeats=2, micrograd_repeats=1, n_terms=5000, chain_sizes=(10 ** 4, 10 ** 5),
@@ -278,7 +279,8 @@ def _processes_markdown(results: dict) -> str:
     processes = results.get("processes")
     if not processes:
         return ""
-    lines = ["", "", "Each contender in its own process (gc on, medians, ratios from this one run):", "",
+    lines = ["", "", "Each contender in its own process (gc on, medians; three interleaved rounds, each contender's "
+             "median round; ratios from this one run):", "",
              "| workload | engine | ms per step | first call | vs micrograd | vs microgpt design | loss difference "
              "vs the first row |",
              "|---|---|---|---|---|---|---|"]

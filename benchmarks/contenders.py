@@ -2,7 +2,8 @@
 
 Prints one JSON object: the median time per step (ms, gc enabled), every loss, and for compiled engines the
 time of the first call (trace + lowering + code generation + that step). :func:`run_all` starts one subprocess per
-(workload, engine), so no library pays for another's garbage or imports, and every ratio comes from one run.
+(workload, engine) and round, so no library pays for another's garbage or imports, and every ratio comes from one
+run; the rounds are interleaved so that a slow spell of a shared machine slows every contender alike.
 
 Workloads:
 
@@ -393,26 +394,41 @@ def run_one(workload: str, engine: str, steps: int) -> dict:
             "first_ms": first * 1e3, "losses": losses}
 
 
-def run_all(steps: int = 9, gpt_steps: int = 5, engines: dict | None = None, log=None) -> dict:
-    """Every (workload, engine) in its own subprocess; returns ``{workload: {engine: figures or {"note": ...}}}``."""
+def run_all(steps: int = 9, gpt_steps: int = 5, engines: dict | None = None, log=None, rounds: int = 3) -> dict:
+    """Every (workload, engine) in its own subprocess, ``rounds`` times, the rounds interleaved (each round runs
+    every contender once, so a slow spell of a shared machine hits all of them alike); returns
+    ``{workload: {engine: figures or {"note": ...}}}`` where the figures are those of the round with the median
+    time, and ``"rounds_ms"`` lists every round's median step time."""
+    runs: dict = {}
+    for r in range(rounds):
+        for workload, names in (engines or ENGINES).items():
+            for engine in names:
+                if log:
+                    log(f"  {workload} / {engine} (own process, round {r + 1} of {rounds}) ...")
+                n = steps if workload == "demo" else gpt_steps
+                if engine in ("micrograd", "torch"):
+                    n = max(1, n // 3)  # a second per step: fewer steps, the same median
+                elif engine.startswith("compiled") or engine == "numpy":
+                    n = 5 * n  # milliseconds per step: more steps for a stable median
+                cmd = [sys.executable, "-m", "benchmarks.contenders", workload, engine, "--steps", str(n)]
+                done = subprocess.run(cmd, capture_output=True, text=True)
+                if done.returncode != 0:
+                    last = (done.stderr.strip().splitlines() or ["failed"])[-1]
+                    figures = {"note": f"{engine} skipped: {last[:160]}"}
+                else:
+                    figures = json.loads(done.stdout.strip().splitlines()[-1])
+                runs.setdefault(workload, {}).setdefault(engine, []).append(figures)
     out: dict = {}
-    for workload, names in (engines or ENGINES).items():
+    for workload, by_engine in runs.items():
         out[workload] = {}
-        for engine in names:
-            if log:
-                log(f"  {workload} / {engine} (own process) ...")
-            n = steps if workload == "demo" else gpt_steps
-            if engine in ("micrograd", "torch"):
-                n = max(1, n // 3)  # a second per step: fewer steps, the same median
-            elif engine in ("compiled", "compiled-numpy", "compiled-numba", "numpy"):
-                n = 5 * n  # milliseconds per step: more steps for a stable median
-            cmd = [sys.executable, "-m", "benchmarks.contenders", workload, engine, "--steps", str(n)]
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:
-                last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-                out[workload][engine] = {"note": f"{engine} skipped: {last[:160]}"}
-            else:
-                out[workload][engine] = json.loads(done.stdout.strip().splitlines()[-1])
+        for engine, results in by_engine.items():
+            timed = sorted((r for r in results if "ms" in r), key=lambda r: r["ms"])
+            if not timed:
+                out[workload][engine] = results[0]
+                continue
+            median = dict(timed[(len(timed) - 1) // 2])
+            median["rounds_ms"] = [r["ms"] for r in results if "ms" in r]
+            out[workload][engine] = median
     return out
 
 
