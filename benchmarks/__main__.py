@@ -10,7 +10,7 @@ Same inputs for everyone:
 3. build + backward cost per op node and memory per op node against micrograd, and a chain of 10^4 vs 10^6 nodes
    (``benchmarks.engine.run``);
 4. each contender in its own process (``benchmarks.contenders.run_all``, one subprocess per workload and engine,
-   gc on, medians; three rounds, interleaved, each contender's figure from its median round): micrograd's demo
+   gc on, medians; three rounds, interleaved, each contender's figure from its fastest round): micrograd's demo
    step on our graph mode, micrograd's demo code unchanged on our Value,
    ``compile`` (pure Python, numpy and numba; numba's row is skipped with a note where numba is not installed),
    micrograd, the microgpt-design engine, PyTorch 0-d and batched numpy; and a
@@ -279,8 +279,8 @@ def _processes_markdown(results: dict) -> str:
     processes = results.get("processes")
     if not processes:
         return ""
-    lines = ["", "", "Each contender in its own process (gc on, medians; three interleaved rounds, each contender's "
-             "median round; ratios from this one run):", "",
+    lines = ["", "", "Each contender in its own process (gc on; per process the median step time; three interleaved "
+             "rounds, each contender's fastest; ratios from this one run):", "",
              "| workload | engine | ms per step | first call | vs micrograd | vs microgpt design | loss difference "
              "vs the first row |",
              "|---|---|---|---|---|---|---|"]
