@@ -159,7 +159,16 @@ def test_keyboard_interrupt_inside_a_callback_returns_partial_history():
     assert h.interrupted and h.epochs == 2 and h.steps == 4
 
 
-def test_real_sigint_finishes_the_step_then_stops():
+@pytest.fixture
+def default_sigint():
+    """Python's own SIGINT handler for the test: a shell starts background jobs with SIGINT ignored, and fit leaves
+    a handler it did not expect alone (regression: these tests failed when the suite ran as a background job)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_real_sigint_finishes_the_step_then_stops(default_sigint):
     X, y = _regression_data(8)
     model = nn.MLP(1, [3, 1], seed=0)
     previous = signal.getsignal(signal.SIGINT)
@@ -174,7 +183,7 @@ def test_real_sigint_finishes_the_step_then_stops():
     assert signal.getsignal(signal.SIGINT) is previous  # the handler is restored
 
 
-def test_second_sigint_interrupts_the_step_at_once():
+def test_second_sigint_interrupts_the_step_at_once(default_sigint):
     X, y = _regression_data(4)
     model = nn.MLP(1, [3, 1], seed=0)
     calls = {"n": 0}
