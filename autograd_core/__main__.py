@@ -196,6 +196,8 @@ def _write_page(root: Value, path: str, title: str, digits: int, practice: str |
     """``trace --html``: write the step-through page; returns the number of backward steps."""
     from .html import step_page
 
+    if not path.lower().endswith((".html", ".htm")):
+        raise InputError(f"--html writes a web page: give a file name ending in .html, got {path[:60]!r}")
     steps = sum(1 for v in topological_order(root) if not v.is_leaf)
     if steps > _HTML_MAX_STEPS:
         raise InputError(f"the backward pass has {steps} steps; --html shows one frame per step, at most "

@@ -36,6 +36,7 @@ text, and the picture with its gradients and local derivatives). The last frame 
 from __future__ import annotations
 
 import html as _html
+import math
 import os
 import re
 from functools import lru_cache
@@ -47,7 +48,7 @@ from typing import Union
 from .files import atomic_write
 from .graph import topological_order
 from .ops import to_float
-from .page import notebook_frame, standalone_page
+from .page import html_path, notebook_frame, standalone_page
 from .practice import MISTAKES, worksheet
 from .render import draw, escape_record
 from .trace import backward_steps, expression, node_names, numbering
@@ -913,6 +914,9 @@ def step_page_html(root: Value, *, title: str | None = None, grad: Union[int, fl
     if not isinstance(root, Value):
         raise TypeError(f"step_page: root must be a Value, got {type(root).__name__}")
     seed = to_float(grad, "step_page(grad=...)")
+    if not math.isfinite(seed):
+        raise ValueError(f"step_page: grad must be a finite seed d L / d root, got {seed!r}; a page of nan or inf "
+                         "gradients shows nothing")
     _check_options("step_page", precision, max_steps, tries, title, practice)
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"step_page: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
@@ -1065,10 +1069,7 @@ def step_page(root: Value, path: Union[str, os.PathLike], *, title: str | None =
 
     Needs no Graphviz program: the page lays its graph out itself (the vendored WebAssembly Graphviz).
     """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"step_page: directory {str(directory)!r} does not exist")
+    target = html_path(path, "step_page")
     text = step_page_html(root, title=title, grad=grad, rankdir=rankdir, precision=precision, max_steps=max_steps,
                           practice=practice, tries=tries)
     atomic_write(target, text)
@@ -1096,11 +1097,7 @@ class StepThrough:
 
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write the page to ``path`` (atomically); returns the path."""
-        target = Path(path)
-        directory = target.parent if str(target.parent) else Path(".")
-        if not directory.is_dir():
-            raise FileNotFoundError(f"StepThrough.save: directory {str(directory)!r} does not exist")
-        return atomic_write(target, self._page)
+        return atomic_write(html_path(path, "StepThrough.save"), self._page)
 
     def _repr_html_(self) -> str:
         return notebook_frame(self._page, height=self.height, title="backward pass, step by step")

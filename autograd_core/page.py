@@ -15,10 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from html import escape
+from pathlib import Path
 
-__all__ = ["csp_hash", "json_block", "notebook_frame", "standalone_page"]
+__all__ = ["csp_hash", "html_path", "json_block", "notebook_frame", "standalone_page"]
 
 
 def csp_hash(text: str) -> str:
@@ -102,3 +104,19 @@ def notebook_frame(page: str, *, height: int = 640, title: str = "autograd-core 
         raise ValueError(f"notebook_frame: height must be a positive int (pixels), got {height!r}")
     return (f'<iframe srcdoc="{escape(page, quote=True)}" sandbox="allow-scripts" title="{escape(title)}" '
             f'style="width:100%;height:{height}px;border:1px solid #ddd;border-radius:4px"></iframe>')
+
+
+def html_path(path: object, where: str) -> Path:
+    """``path`` checked as the destination of a page, before any work: a str or ``os.PathLike`` (TypeError), ending
+    in ``.html`` or ``.htm`` (ValueError: a page written under another suffix would not open as one), in an existing
+    directory (FileNotFoundError). Errors name ``where``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: path must be a str or os.PathLike naming an .html file, got "
+                        f"{type(path).__name__} {path!r:.60}")
+    target = Path(path)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"{where}: a page is HTML; give a path ending in .html, got {str(target)!r}")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{where}: directory {str(directory)!r} does not exist; create it first")
+    return target

@@ -227,19 +227,17 @@ def _size(order: list, depths: list, depth: int | None) -> tuple[int, int]:
         else:
             unit[v] = v
     loose = len(order) - sum(1 for k in depths if depth is not None and k >= depth)
-    single = 0
-    merged: set = set()  # edges touching a box are drawn once per pair of units
+    drawn = 0  # each drawn interior node's op ellipse -> its record
+    pairs: set = set()  # parallel edges (x * x, sum([x] * 700)) between two units count once for the layout
     for v in order:
         u = unit[v]
+        if type(u) is not tuple and v.op_entry is not None:
+            drawn += 1
         for p in v.parents:
             pu = unit[p]
-            if pu is u:
-                continue
-            if type(u) is tuple or type(pu) is tuple:
-                merged.add((pu, u) if type(pu) is tuple else (id(pu), u))
-            else:
-                single += 1
-    return loose + len(boxes), single + len(merged)
+            if pu is not u:
+                pairs.add((pu if type(pu) is tuple else id(pu), u if type(u) is tuple else id(u)))
+    return loose + len(boxes), drawn + len(pairs)
 
 
 def _collapse_depth(order: list, max_nodes: int) -> int | None:
@@ -255,11 +253,13 @@ def _collapse_depth(order: list, max_nodes: int) -> int | None:
         if units <= max_nodes and edges <= max_edges:
             return d
     top = len({v.scope.split("/")[0] for v in order if v.scope})
-    unscoped = sum(1 for k in depths if k == 0)
+    unscoped = sum(1 for v in order if not v.scope)
     units, edges = _size(order, depths, None)
+    what = (f"{units} values, more than max_nodes={max_nodes}" if units > max_nodes else
+            f"{units} values but {edges} edges between them, more than the {max_edges} (3 x max_nodes) a readable "
+            "picture holds")
     raise ValueError(
-        f"draw: the graph has {units} values and {edges} edges, more than a readable picture holds "
-        f"(max_nodes={max_nodes} values, {max_edges} edges), and collapsing its scopes does not help enough "
+        f"draw: the graph has {what}, and collapsing its scopes does not help enough "
         f"({_plural(top, 'top-level scope')}, {_plural(unscoped, 'value')} outside any scope). Wrap parts of the "
         "computation in `with autograd_core.scope('name'):` so they can be collapsed into one box each, draw a "
         "smaller part of the graph, or raise max_nodes (dot gets slow beyond a few thousand nodes)")

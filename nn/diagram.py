@@ -860,6 +860,10 @@ def diagram(model: Module, x: Sequence, target: object = None, loss: object = No
         y = ([1.0 if i == check_class_index(name, target, sizes[-1]) else 0.0 for i in range(sizes[-1])]
              if name in _CLASS_LOSSES else check_targets(name, target, sizes[-1]))
         _engine_check(model, dense, xs, target, name, reduction, bp)  # the loss itself checks the target's range
+    except OverflowError as e:
+        # regression: a target of 1e300 surfaced as the bare OverflowError of (a - y) ** 2
+        raise OverflowError(f"{where}: the {name} loss of this example overflows the float range ({e}); the target "
+                            f"{target!r:.60} or the weights are too large for it: scale them down") from None
     except (ValueError, TypeError) as e:
         if type(e) not in (ValueError, TypeError):
             raise

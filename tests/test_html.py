@@ -667,3 +667,23 @@ def test_practice_page_hints_show_summary_and_screenshot(browser, tmp_path):
     for shot in ("practice-step.png", "practice-leaves.png"):
         _nonblank(tmp_path / shot)
     _clean_log(browser)
+
+
+def test_page_paths_and_seeds_are_checked_before_any_work(tmp_path):
+    # regression (review): a non-path gave an unnamed TypeError, another suffix got HTML, a nan seed a page of nan
+    g, xs = lecture()
+    with pytest.raises(TypeError, match=r"step_page: path must be a str or os.PathLike"):
+        step_page(g, None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"step_page: a page is HTML; give a path ending in \.html"):
+        step_page(g, tmp_path / "steps.svg")
+    with pytest.raises(ValueError, match=r"step_page: grad must be a finite seed"):
+        step_page(g, tmp_path / "steps.html", grad=float("nan"))
+    assert list(tmp_path.iterdir()) == [] and xs["x"].grad == 0.0  # nothing written, no pass run
+    steps = step_through(g)
+    with pytest.raises(TypeError, match=r"StepThrough\.save: path must be"):
+        steps.save(None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"StepThrough\.save: a page is HTML"):
+        steps.save(tmp_path / "x.txt")
+    with pytest.raises(FileNotFoundError, match=r"StepThrough\.save: directory .* does not exist"):
+        steps.save(tmp_path / "missing" / "x.html")
+    assert steps.save(tmp_path / "x.htm").read_text(encoding="utf-8") == steps.html()

@@ -518,3 +518,9 @@ def test_wide_page_in_chromium(browser, tmp_path):
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
     assert browser.execute_script("return document.querySelectorAll('svg line.edge').length") == 64 * 2 + 64 * 64 + 64
     assert re.search(r"^MLP\(2, \[64, 64, 1\]", d.model_name)
+
+
+def test_an_overflowing_loss_is_an_error_naming_the_diagram():
+    # regression (review): a target of 1e300 surfaced as the bare OverflowError of (a - y) ** 2 inside nn.delta
+    with pytest.raises(OverflowError, match=r"nn\.diagram: the mse loss of this example overflows .* scale them"):
+        nn.MLP(2, [2, 1], seed=0).diagram([1.0, 2.0], 1e300)
