@@ -18,7 +18,7 @@ from operator import attrgetter
 
 from . import switches as _sw
 from .anomaly import backward_anomaly, describe_node
-from .ops import OPS, PY_ENV, to_float
+from .ops import OPS, PY_ENV, exec_generated, to_float
 from .value import HOOKS, Value
 
 __all__ = ["topological_order", "walk", "backward", "gradients", "zero_grad", "leaf_grads"]
@@ -241,8 +241,7 @@ def _build_float_loop() -> Callable:
     source, names = _float_loop_source(OPS.values())
     env = dict(PY_ENV)
     env.update({name: op for op, name in names.items()})
-    exec(compile(source, "<autograd_core.graph: backward's float loop>", "exec"), env)  # noqa: S102
-    return env["loop"]
+    return exec_generated(source, "backward's float loop", env)["loop"]
 
 
 _float_loop = _build_float_loop()

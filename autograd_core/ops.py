@@ -17,6 +17,7 @@ iterate over the table, so a new entry is tested automatically. :func:`define_op
 
 from __future__ import annotations
 
+import linecache
 import math
 import numbers
 import pickle
@@ -24,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 __all__ = ["Op", "Domain", "OPS", "define_op", "get_op", "to_float", "drop_arg", "find_op", "ATOM", "UNARY", "PY_ENV",
-           "literal"]
+           "exec_generated", "literal"]
 
 _inf = math.inf
 _BIG = "the largest float (1.8e308)"
@@ -741,6 +742,19 @@ PY_ENV = {"math_exp": math.exp, "math_log": math.log, "math_sqrt": math.sqrt, "m
           "_pow_f": _pow_f, "_powf": _powf, "_dpow": _dpow, "_out_log_base": _out_log_base, "_nan_or": _nan_or,
           "_scaled_recip": _scaled_recip, "_sigmoid_f": _sigmoid_f, "_softplus_f": _softplus_f, "_step_f": _step_f}
 """The names generated code may use besides its variables (compile's Python backend runs it with these globals)."""
+
+
+def exec_generated(source: str, where: str, env: dict) -> dict:
+    """Run source generated from the table's templates with ``env`` as its globals; returns the names it defines.
+
+    The source is registered with :mod:`linecache` under ``<autograd_core generated: where>``, so tracebacks and
+    ``inspect.getsource`` show the generated lines (the operators, backward's float loop).
+    """
+    filename = f"<autograd_core generated: {where}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    scope: dict = {}
+    exec(compile(source, filename, "exec"), env, scope)  # noqa: S102 - code generated from the op table
+    return scope
 
 
 def literal(c) -> str:

@@ -67,41 +67,40 @@ def _operators(op: _ops.Op, name: str) -> tuple:
             other = _lift(other, op.name)
             return NotImplemented if other is None else _apply2(op, other, self)
     else:
-        node = textwrap.indent(f"""\
+        def node(x: str, y: str) -> str:  # the node for inputs named x and y, inlined in each method
+            return textwrap.indent(f"""\
 if _plain:
     try:
-        data = {op.py[0](["x.data", "y.data"], None)}
+        data = {op.py[0]([f"{x}.data", f"{y}.data"], None)}
     except _MATH_ERRORS:
-        return _apply2(OP, x, y)
+        return _apply2(OP, {x}, {y})
     v = _new(Value)
     v.data = data
     v.grad = 0.0
     v.op_entry = OP
-    v.left = x
-    v.right = y
+    v.left = {x}
+    v.right = {y}
     v.arg = v._meta = None
     return v
-return _apply2(OP, x, y)
+return _apply2(OP, {x}, {y})
 """, " " * 8)
         source = f"""\
 def make(OP):
-    def forward(x, y):
-        if type(y) is not Value:
-            y = _lift(y, {op.name!r})
-            if y is None:
+    def __{name}__(self, other):
+        if type(other) is not Value:
+            other = _lift(other, {op.name!r})
+            if other is None:
                 return NotImplemented
-{node}
-    def reflected(y, x):
-        x = _lift(x, {op.name!r})
-        if x is None:
+{node("self", "other")}
+    def __r{name}__(self, other):
+        other = _lift(other, {op.name!r})
+        if other is None:
             return NotImplemented
-{node}
-    return forward, reflected
+{node("other", "self")}
+    return __{name}__, __r{name}__
 """
-        scope: dict = {}
-        # compiled with this module's globals, so _plain is read live; the op is a closure variable of the pair
-        exec(compile(source, f"<autograd_core.value: operators of {op.name}>", "exec"), globals(), scope)  # noqa: S102
-        forward, reflected = scope["make"](op)
+        # this module's globals, so _plain is read live; the op is a closure variable of the pair
+        forward, reflected = _ops.exec_generated(source, f"Value.__{name}__", globals())["make"](op)
     forward.__doc__ = reflected.__doc__ = f"{op.doc} (op {op.name!r})"
     for f, prefix in ((forward, "__"), (reflected, "__r")):
         f.__name__ = f"{prefix}{name}__"  # what the class binds it as: __mul__ and __rmul__
@@ -116,32 +115,30 @@ def _unary(op: _ops.Op, doc: str, name: str = ""):
     a math error goes through :func:`_apply1`, which explains it.
     """
     if op.py is None:
-        def method(x):
-            return _apply1(op, x, None)
+        def method(self):
+            return _apply1(op, self, None)
     else:
         source = f"""\
 def make(OP, ENV):
     {"; ".join(f"{k} = ENV[{k!r}]" for k in _ops.PY_ENV)}
 
-    def method(x):
+    def method(self):
         if _plain:
             try:
-                data = {op.py[0](["x.data"], None)}
+                data = {op.py[0](["self.data"], None)}
             except _MATH_ERRORS:
-                return _apply1(OP, x, None)
+                return _apply1(OP, self, None)
             v = _new(Value)
             v.data = data
             v.grad = 0.0
             v.op_entry = OP
-            v.left = x
+            v.left = self
             v.right = v.arg = v._meta = None
             return v
-        return _apply1(OP, x, None)
+        return _apply1(OP, self, None)
     return method
 """
-        scope: dict = {}
-        exec(compile(source, f"<autograd_core.value: method {op.name}>", "exec"), globals(), scope)  # noqa: S102
-        method = scope["make"](op, _ops.PY_ENV)
+        method = _ops.exec_generated(source, f"Value.{name or op.name}", globals())["make"](op, _ops.PY_ENV)
     method.__doc__ = doc
     method.__name__ = name or op.name
     method.__qualname__ = f"Value.{method.__name__}"

@@ -369,3 +369,18 @@ def test_numba_forms_fill_in_the_table_derivatives(op, data):
     d = [0.0] * len(inputs)
     op.nb(list(inputs), out, arg, d)
     assert d == [float(x) for x in op.local_derivatives(tuple(inputs), out, arg)]
+
+
+def test_generated_methods_read_like_python_methods():
+    # regression (review): generated methods showed signatures (x) and (x, y) and no source in tracebacks
+    import inspect
+    import traceback
+
+    assert str(inspect.signature(Value.exp)) == "(self)"
+    assert str(inspect.signature(Value.__rmul__)) == "(self, other)"
+    assert "def __rtruediv__(self, other):" in inspect.getsource(Value.__rtruediv__)
+    try:
+        Value(1.0) / Value(0.0)
+    except ZeroDivisionError:
+        text = traceback.format_exc()
+    assert "autograd_core generated: Value.__truediv__" in text and "return _apply2(OP, self, other)" in text
