@@ -108,14 +108,18 @@ def notebook_frame(page: str, *, height: int = 640, title: str = "autograd-core 
 
 def html_path(path: object, where: str) -> Path:
     """``path`` checked as the destination of a page, before any work: a str or ``os.PathLike`` (TypeError), ending
-    in ``.html`` or ``.htm`` (ValueError: a page written under another suffix would not open as one), in an existing
-    directory (FileNotFoundError). Errors name ``where``."""
+    in ``.html`` or ``.htm`` and not a folder (ValueError: a page written under another suffix would not open as
+    one), in an existing directory (FileNotFoundError). Every page writer uses it; errors name ``where``."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{where}: path must be a str or os.PathLike naming an .html file, got "
                         f"{type(path).__name__} {path!r:.60}")
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"{where}: a page is HTML; give a path ending in .html, got {str(target)!r}")
+        raise ValueError(f"{where}: a page is HTML; give a path ending in .html (a page's file name must end in "
+                         f".html or .htm to open in a browser), got {str(target)!r:.120}")
+    if target.is_dir():
+        raise ValueError(f"{where}: {str(target)!r:.120} is a folder; give a file name inside it such as "
+                         f"{str(target / 'page.html')!r:.120}")
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"{where}: directory {str(directory)!r} does not exist; create it first")

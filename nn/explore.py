@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Union
 
 from autograd_core.files import atomic_write
-from autograd_core.page import notebook_frame, standalone_page
+from autograd_core.page import html_path, notebook_frame, standalone_page
 
 from . import train
 from .delta import SUPPORTED_LOSSES, G, network
@@ -47,7 +47,7 @@ from .diagram import diagram
 from .losses import get_loss, loss_name
 from .module import Module
 
-__all__ = ["Recorder", "Explorer", "check_record_path", "MAX_FRAMES", "GRID", "CURVE_POINTS"]
+__all__ = ["Recorder", "Explorer", "MAX_FRAMES", "GRID", "CURVE_POINTS"]
 
 MAX_FRAMES = 150  # the default limit of recorded frames (the last step may add one)
 GRID = 40  # the decision boundary's lattice: GRID x GRID points
@@ -64,28 +64,6 @@ _SCORES: dict = {
 
 def _target_score(o: float, mid: float, half: float) -> float:
     return (o - mid) / half
-
-
-def check_record_path(where: str, path: object) -> Path:
-    """``path`` as a Path if a page can be written there: str or PathLike, ending in ``.html``, in an existing folder.
-
-    TypeError for another type, ValueError for another suffix or an existing folder of that name, FileNotFoundError
-    for a missing folder; each names ``where``, the value and the fix.
-    """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{where}: record must be a path (str or os.PathLike) ending in .html, got "
-                        f"{type(path).__name__} {path!r:.80}")
-    p = Path(os.fspath(path))
-    if p.suffix.lower() != ".html":
-        raise ValueError(f"{where}: the training explorer is an HTML page: the path must end in .html, got "
-                         f"{str(p)!r:.120}")
-    if p.is_dir():
-        raise ValueError(f"{where}: {str(p)!r:.120} is a folder; give a file name such as {str(p / 'run.html')!r:.120}")
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{where}: folder {str(folder)!r:.120} does not exist; create it first (the page is "
-                                "written there when training ends)")
-    return p
 
 
 def _positive_int(where: str, name: str, value: object, low: int) -> int:
@@ -113,7 +91,7 @@ class Recorder:
     def __init__(self, path: Union[str, os.PathLike, None] = None, *, title: str = "Training run",
                  max_frames: int = MAX_FRAMES, grid: int = GRID, example: int = 0) -> None:
         where = "nn.explore.Recorder"
-        self.path = None if path is None else check_record_path(where, path)
+        self.path = None if path is None else html_path(path, where)
         if not isinstance(title, str):
             raise TypeError(f"{where}: title must be a str, got {type(title).__name__}")
         self.title = title
@@ -184,7 +162,7 @@ class Recorder:
 
 def _make_recorder(path: Union[str, os.PathLike], where: str = "fit") -> Recorder:
     """What ``fit(record=path)`` uses: a :class:`Recorder` for ``path``, checked with the caller's name."""
-    check_record_path(where, path)
+    html_path(path, where)
     return Recorder(path)
 
 
@@ -208,7 +186,7 @@ class Explorer:
 
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write the page to ``path`` (ending in ``.html``, in an existing folder) atomically; return the path."""
-        return atomic_write(check_record_path("Explorer.save", path), self._page)
+        return atomic_write(html_path(path, "Explorer.save"), self._page)
 
     def _repr_html_(self) -> str:
         return notebook_frame(self._page, height=980, title="training explorer")
