@@ -216,17 +216,24 @@ def _check_int(where: str, name: str, value: object) -> int:
     return value
 
 
-def _size(order: list, depths: list, depth: int | None) -> tuple[int, int]:
-    """(units, edges) of the drawing with scopes collapsed from ``depth`` on (None: nothing collapsed)."""
-    unit: dict = {}
-    boxes: set = set()
-    for v, k in zip(order, depths):
-        if depth is not None and k >= depth:
-            unit[v] = box = tuple(v.scope.split("/")[:depth])
-            boxes.add(box)
-        else:
-            unit[v] = v
-    loose = len(order) - sum(1 for k in depths if depth is not None and k >= depth)
+def _box_keys(order: list, depth: int | None) -> list:
+    """Per Value of ``order``, the scope box it is collapsed into at ``depth`` (its scope path cut to ``depth``
+    parts), or None where it is drawn as itself: outside a scope that deep, nothing collapsed (``depth`` None), or
+    the root (last in order), which the picture always shows."""
+    keys: list = [None] * len(order)
+    if depth is not None:
+        for i, v in enumerate(order[:-1]):
+            if v.scope:
+                parts = v.scope.split("/")
+                if len(parts) >= depth:
+                    keys[i] = tuple(parts[:depth])
+    return keys
+
+
+def _size(order: list, keys: list) -> tuple[int, int]:
+    """(units, edges) of the drawing with the boxes ``keys`` (:func:`_box_keys`)."""
+    unit = {v: (v if key is None else key) for v, key in zip(order, keys)}
+    units = sum(1 for key in keys if key is None) + len({key for key in keys if key is not None})
     drawn = 0  # each drawn interior node's op ellipse -> its record
     pairs: set = set()  # parallel edges (x * x, sum([x] * 700)) between two units count once for the layout
     for v in order:
@@ -237,24 +244,22 @@ def _size(order: list, depths: list, depth: int | None) -> tuple[int, int]:
             pu = unit[p]
             if pu is not u:
                 pairs.add((pu if type(pu) is tuple else id(pu), u if type(u) is tuple else id(u)))
-    return loose + len(boxes), drawn + len(pairs)
+    return units, drawn + len(pairs)
 
 
 def _collapse_depth(order: list, max_nodes: int) -> int | None:
     """None if the graph fits; else the deepest scope level whose collapse brings it under ``max_nodes`` values and
     ``3 * max_nodes`` edges (thousands of edges between a few hundred boxes make a picture no one can read)."""
-    # the root (last in order) is never collapsed: the picture always shows the value it is of
-    depths = [len(v.scope.split("/")) if v.scope else 0 for v in order[:-1]] + [0]
     max_edges = 3 * max_nodes
-    if len(order) <= max_nodes and _size(order, depths, None)[1] <= max_edges:
+    units, edges = _size(order, _box_keys(order, None))
+    if units <= max_nodes and edges <= max_edges:
         return None
-    for d in range(max(depths), 0, -1):
-        units, edges = _size(order, depths, d)
-        if units <= max_nodes and edges <= max_edges:
+    for d in range(max((len(v.scope.split("/")) for v in order[:-1] if v.scope), default=0), 0, -1):
+        units_d, edges_d = _size(order, _box_keys(order, d))
+        if units_d <= max_nodes and edges_d <= max_edges:
             return d
     top = len({v.scope.split("/")[0] for v in order if v.scope})
     unscoped = sum(1 for v in order if not v.scope)
-    units, edges = _size(order, depths, None)
     what = (f"{units} values, more than max_nodes={max_nodes}" if units > max_nodes else
             f"{units} values but {edges} edges between them, more than the {max_edges} (3 x max_nodes) a readable "
             "picture holds")
@@ -322,10 +327,8 @@ def draw(root: Value, rankdir: str = "LR", show_grads: bool = True, show_local: 
     # every Value maps to the id of what represents it: its own record, or the box of its collapsed scope
     unit: dict = {}
     boxes: dict = {}
-    for v in order:
-        s = scope_of(v)
-        if depth is not None and len(s) >= depth and v is not root:
-            key = s[:depth]
+    for v, key in zip(order, _box_keys(order, depth)):
+        if key is not None:
             box = boxes.get(key)
             if box is None:
                 box = boxes[key] = {"id": f"s{len(boxes)}", "count": 0, "current": False}
